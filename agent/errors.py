@@ -1,0 +1,78 @@
+"""The project's exception tree.
+
+Every error the agent raises on purpose derives from ``AgentError``::
+
+    AgentError
+    ├── ConfigError            bad configuration or usage: the CLI exits 2
+    │   ├── BundleError        a recorded incident bundle is malformed
+    │   └── PolicyConfigError  the policy file is invalid
+    ├── BackendError           a telemetry backend failed; becomes a data gap
+    │   ├── BackendUnavailable the backend could not be reached
+    │   └── BackendQueryError  the backend rejected or failed the query
+    ├── ReplayError            the replay environment could not start
+    │   └── MissingBinary      a required external program is not installed
+    └── InvestigationFailed    the investigation could not produce a report: exit 1
+
+Third-party errors are translated into these at the edge (``raise Mapped(msg) from exc``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AgentError(Exception):
+    """Base class of every error the agent raises on purpose."""
+
+
+class ConfigError(AgentError):
+    """Configuration or usage is wrong; the user must fix something."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in a file, located by path and line (1-based, 0 when unknown)."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class BundleError(ConfigError):
+    """A recorded incident bundle is malformed."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class PolicyConfigError(ConfigError):
+    """The policy file is invalid."""
+
+
+class BackendError(AgentError):
+    """A telemetry backend failed; the investigation records a data gap."""
+
+
+class BackendUnavailable(BackendError):
+    """The backend could not be reached (refused, timed out, DNS)."""
+
+
+class BackendQueryError(BackendError):
+    """The backend answered, but rejected or failed the query."""
+
+
+class ReplayError(AgentError):
+    """The replay environment could not start."""
+
+
+class MissingBinary(ReplayError):
+    """A required external program is not installed."""
+
+
+class InvestigationFailed(AgentError):
+    """The investigation could not produce any report."""
