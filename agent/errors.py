@@ -11,7 +11,11 @@ Every error the agent raises on purpose derives from ``AgentError``::
     │   └── BackendQueryError  the backend rejected or failed the query
     ├── ReplayError            the replay environment could not start
     │   └── MissingBinary      a required external program is not installed
-    └── InvestigationFailed    the investigation could not produce a report: exit 1
+    ├── BrainError             the model could not answer
+    │   ├── BrainUnavailable   unavailable until the deadline (429/529/5xx, network)
+    │   └── BrainRejected      refused for good (400/401/403, spend limit)
+    ├── InvestigationFailed    the investigation could not produce a report: exit 1
+    └── RemediationAborted     the approval gate refused or the cluster rejected an action: exit 1
 
 Third-party errors are translated into these at the edge (``raise Mapped(msg) from exc``).
 """
@@ -74,5 +78,21 @@ class MissingBinary(ReplayError):
     """A required external program is not installed."""
 
 
+class BrainError(AgentError):
+    """The brain (model) could not answer."""
+
+
+class BrainUnavailable(BrainError):
+    """The model service stayed unavailable until the deadline (429/529/5xx, network)."""
+
+
+class BrainRejected(BrainError):
+    """The model service refused the request for good (400/401/403, spend limit)."""
+
+
 class InvestigationFailed(AgentError):
     """The investigation could not produce any report."""
+
+
+class RemediationAborted(AgentError):
+    """The approval gate refused a remediation, or the cluster rejected it; nothing changed."""
