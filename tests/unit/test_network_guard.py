@@ -1,7 +1,7 @@
 import socket
 
 import pytest
-from conftest import NonLoopbackConnection, check_address
+from netguard import NonLoopbackConnection, check_address
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.5.6.7", "::1", "localhost"])
@@ -9,7 +9,9 @@ def test_loopback_is_allowed(host: str) -> None:
     check_address(socket.AF_INET, (host, 80))
 
 
-@pytest.mark.parametrize("host", ["203.0.113.7", "10.0.0.1", "192.168.1.1", "example.com", "0.0.0.0"])
+@pytest.mark.parametrize(
+    "host", ["203.0.113.7", "10.0.0.1", "192.168.1.1", "example.com", "0.0.0.0"]
+)
 def test_other_addresses_are_refused(host: str) -> None:
     with pytest.raises(NonLoopbackConnection):
         check_address(socket.AF_INET, (host, 80))
