@@ -20,6 +20,8 @@ from agent.errors import AgentError, ConfigError
 _COMMANDS = (
     "agent.cli.replay",
     "agent.cli.logs",
+    "agent.cli.approve",
+    "agent.cli.policy",
 )
 
 
