@@ -9,13 +9,13 @@ must be unique across the whole tree (``test_k8s_*.py``, ``k8s_cluster.py``, ...
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import netguard
 import pytest
+from incidents import INCIDENTS
 
-REPO = Path(__file__).resolve().parent.parent
-INCIDENTS = REPO / "fixtures" / "incidents"
+from agent.replay.environment import ReplayEnvironment
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -26,6 +26,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     netguard.uninstall()
 
 
-def bundle_dirs() -> list[Path]:
-    """Every bundled incident, sorted by id."""
-    return sorted(p for p in INCIDENTS.iterdir() if (p / "incident.yaml").is_file())
+@pytest.fixture(scope="session")
+def replay() -> Iterator[Callable[[str], ReplayEnvironment]]:
+    """Start each bundle's replay environment once per test session (per xdist worker).
+
+    Tests that use it are marked ``xdist_group(<bundle id>)`` so that, with ``--dist
+    loadgroup``, every test of one bundle runs on the same worker.
+    """
+    envs: dict[str, ReplayEnvironment] = {}
+
+    def get(bundle_id: str) -> ReplayEnvironment:
+        if bundle_id not in envs:
+            env = ReplayEnvironment(INCIDENTS / bundle_id)
+            env.start()
+            envs[bundle_id] = env
+        return envs[bundle_id]
+
+    yield get
+    for env in envs.values():
+        env.close()

@@ -15,6 +15,7 @@ from .model import Bundle, Catalog, Incident
 INCIDENT = "incident.yaml"
 ALERT = "alert.json"
 METRICS = "metrics.om"
+METRICS_GZ = "metrics.om.gz"
 LOGS = "logs.jsonl"
 K8S = "k8s.yaml"
 TRACES = "traces.jsonl"
@@ -63,6 +64,16 @@ def check_alert_payload(
     return problems
 
 
+def metrics_file(path: Path, problems: list[Problem]) -> Path | None:
+    """The bundle's metrics file: ``metrics.om`` or its gzip form ``metrics.om.gz``."""
+    plain, packed = path / METRICS, path / METRICS_GZ
+    if plain.is_file() and packed.is_file():
+        problems.append(Problem(str(packed), 0, f"both {METRICS} and {METRICS_GZ}; keep one"))
+    if plain.is_file():
+        return plain
+    return packed if packed.is_file() else None
+
+
 def read_bundle(path: Path) -> tuple[Bundle | None, list[Problem]]:
     """Read a bundle, collecting every problem; the bundle is ``None`` when unusable."""
     problems: list[Problem] = []
@@ -91,7 +102,7 @@ def read_bundle(path: Path) -> tuple[Bundle | None, list[Problem]]:
     logs = read_logs(path / LOGS, problems) if (path / LOGS).is_file() else []
     k8s = read_k8s(path / K8S, problems) if (path / K8S).is_file() else []
     traces = read_traces(path / TRACES, problems) if (path / TRACES).is_file() else []
-    metrics = path / METRICS if (path / METRICS).is_file() else None
+    metrics = metrics_file(path, problems)
     if incident is None or not isinstance(payload, dict):
         return None, problems
     bundle = Bundle(

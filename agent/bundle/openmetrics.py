@@ -8,14 +8,16 @@ promtool remains the final judge when the replay backfills the file.
 
 from __future__ import annotations
 
+import gzip
 import math
 import re
 from pathlib import Path
+from typing import TextIO
 
 from agent.errors import Problem
 
 _SAMPLE = re.compile(
-    r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?P<labels>\{[^}]*\})?"
+    r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?P<labels>\{(?:[^\"}]|\"(?:[^\"\\]|\\.)*\")*\})?"
     r" (?P<value>\S+)(?: (?P<ts>\S+))?(?: # .*)?$"
 )
 _FAMILY_SUFFIXES = ("_total", "_bucket", "_count", "_sum", "_created", "_info", "_gcount", "_gsum")
@@ -30,6 +32,13 @@ def _family(name: str) -> str:
     return name
 
 
+def open_text(path: Path) -> TextIO:
+    """Open a metrics file for reading text, gunzipping ``.gz`` files on the fly."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
 def check_openmetrics(path: Path, max_problems: int = 50) -> list[Problem]:
     """Return the problems of an OpenMetrics file meant for promtool backfilling."""
     problems: list[Problem] = []
@@ -39,7 +48,7 @@ def check_openmetrics(path: Path, max_problems: int = 50) -> list[Problem]:
     current_family = ""
     saw_eof = False
     try:
-        handle = path.open(encoding="utf-8")
+        handle = open_text(path)
     except OSError as exc:
         return [Problem(where, 0, f"cannot read: {exc}")]
     with handle:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from agent.errors import Problem
 
-from .load import METRICS, read_bundle
+from .load import metrics_file, read_bundle
 from .openmetrics import check_openmetrics
 from .truth import read_truth
 
@@ -15,8 +15,9 @@ def validate_bundle(path: Path | str) -> list[Problem]:
     """Return every problem of the bundle at ``path``; empty means it is valid."""
     root = Path(path)
     bundle, problems = read_bundle(root)
-    if (root / METRICS).is_file():
-        problems.extend(check_openmetrics(root / METRICS))
+    metrics = metrics_file(root, []) if root.is_dir() else None
+    if metrics is not None:
+        problems.extend(check_openmetrics(metrics))
     read_truth(root, problems)
     if bundle is not None:
         window = bundle.incident.window

@@ -18,7 +18,7 @@ from typing import Any
 from agent.bundle.load import load_bundle
 from agent.bundle.model import Bundle
 from agent.config import ReplaySettings
-from agent.timeutil import format_rfc3339
+from agent.timeutil import format_rfc3339, to_ns
 
 from .http import LoopbackServers
 from .prometheus import PrometheusProcess, backfill_blocks, require_binary
@@ -52,15 +52,19 @@ class Endpoints:
 def build_apps(bundle: Bundle, *, record_writes: bool = False) -> dict[str, Any]:
     """Create the ASGI apps of the replay servers for ``bundle`` (all but Prometheus)."""
     # Imported here so that loading the CLI does not import every server.
-    from . import alertmanager, kubernetes, loki, tempo
+    from .alertmanager import create_app as alertmanager_app
+    from .kubernetes import create_app as kubernetes_app
+    from .loki import create_app as loki_app
+    from .tempo import create_app as tempo_app
 
+    now_ns = to_ns(bundle.now)
     return {
-        "loki": loki.create_app(bundle.logs),
-        "tempo": tempo.create_app(bundle.traces),
-        "kubernetes": kubernetes.create_app(
+        "loki": loki_app(bundle.logs, now_ns=now_ns),
+        "tempo": tempo_app(bundle.traces),
+        "kubernetes": kubernetes_app(
             bundle.k8s_objects, bundle.logs, bundle.now, record_writes=record_writes
         ),
-        "alertmanager": alertmanager.create_app(bundle.alert_payload, bundle.now),
+        "alertmanager": alertmanager_app(bundle.alert_payload, bundle.now),
     }
 
 

@@ -8,6 +8,7 @@ Retention is set to a century so that old recordings are not deleted on load.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
@@ -49,8 +50,14 @@ def backfill_blocks(metrics: Path, promtool: str, cache_dir: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="backfill-", dir=target.parent))
     try:
+        source = metrics
+        if metrics.suffix == ".gz":
+            # promtool reads plain files only.
+            source = staging / "metrics.om"
+            with gzip.open(metrics, "rb") as packed, source.open("wb") as plain:
+                shutil.copyfileobj(packed, plain)
         proc = subprocess.run(
-            [promtool, "tsdb", "create-blocks-from", "openmetrics", str(metrics), str(staging)],
+            [promtool, "tsdb", "create-blocks-from", "openmetrics", str(source), str(staging)],
             capture_output=True,
             text=True,
             check=False,
@@ -59,6 +66,8 @@ def backfill_blocks(metrics: Path, promtool: str, cache_dir: Path) -> Path:
         if proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
             raise ReplayError(f"promtool could not backfill {metrics}: {' '.join(detail)}")
+        if source != metrics:
+            source.unlink()
         (staging / ".complete").touch()
         try:
             staging.rename(target)
