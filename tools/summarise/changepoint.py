@@ -1,0 +1,72 @@
+"""Detect one mean shift in a series: the split minimising the two segments' squared error.
+
+A two-segment least-squares fit (the single-change case of binary segmentation) is enough to
+answer the investigator's question "did this series step, when, and by how much?". A split only
+counts when the shift is large against the noise left inside the segments, so a noisy but
+stationary series reports no change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Shift must exceed this many within-segment standard deviations...
+_MIN_SCORE = 3.0
+# ...and this fraction of the larger segment mean, so float noise on a flat line is no change.
+_MIN_RELATIVE = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePoint:
+    """A mean shift: the first index of the new level, the two levels and the shift's score."""
+
+    index: int
+    before: float
+    after: float
+    score: float
+
+    @property
+    def shift(self) -> float:
+        """``after - before``."""
+        return self.after - self.before
+
+
+def detect_change(values: Sequence[float], min_segment: int = 3) -> ChangePoint | None:
+    """The most likely single mean shift in ``values``, or ``None`` if there is none.
+
+    Args:
+        values: The series, in time order, without NaNs.
+        min_segment: Fewest points on each side of a split (guards against single outliers).
+    """
+    n = len(values)
+    if n < 2 * min_segment:
+        return None
+    prefix = [0.0]
+    prefix_sq = [0.0]
+    for v in values:
+        prefix.append(prefix[-1] + v)
+        prefix_sq.append(prefix_sq[-1] + v * v)
+
+    def sse(lo: int, hi: int) -> float:
+        count = hi - lo
+        total = prefix[hi] - prefix[lo]
+        return max(0.0, (prefix_sq[hi] - prefix_sq[lo]) - total * total / count)
+
+    best_k, best_cost = 0, math.inf
+    for k in range(min_segment, n - min_segment + 1):
+        cost = sse(0, k) + sse(k, n)
+        if cost < best_cost:
+            best_k, best_cost = k, cost
+    before = (prefix[best_k] - prefix[0]) / best_k
+    after = (prefix[n] - prefix[best_k]) / (n - best_k)
+    shift = abs(after - before)
+    scale = max(abs(before), abs(after))
+    if shift == 0 or shift < _MIN_RELATIVE * scale:
+        return None
+    noise = math.sqrt(best_cost / (n - 2))
+    score = shift / noise if noise > 0 else math.inf
+    if score < _MIN_SCORE:
+        return None
+    return ChangePoint(index=best_k, before=before, after=after, score=score)
