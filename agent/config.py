@@ -68,6 +68,9 @@ class Settings(BaseModel):
     backends: BackendSettings = Field(default_factory=BackendSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
     replay: ReplaySettings = Field(default_factory=ReplaySettings)
+    state_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "state" / "incident-agent")
+    catalog_file: Path | None = None
+    policy_file: Path | None = None
 
 
 _ENV: dict[str, tuple[str, str]] = {
@@ -83,6 +86,9 @@ _ENV: dict[str, tuple[str, str]] = {
     "PROMETHEUS_BIN": ("replay", "prometheus_bin"),
     "PROMTOOL_BIN": ("replay", "promtool_bin"),
     "AGENT_CACHE_DIR": ("replay", "cache_dir"),
+    "AGENT_STATE_DIR": ("", "state_dir"),
+    "AGENT_CATALOG": ("", "catalog_file"),
+    "AGENT_POLICY": ("", "policy_file"),
 }
 
 
@@ -108,7 +114,8 @@ def load_settings(
     for var, (section, key) in _ENV.items():
         value = env.get(var)
         if value:
-            data.setdefault(section, {})[key] = value
+            target = data.setdefault(section, {}) if section else data
+            target[key] = value
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

@@ -62,6 +62,12 @@ def _revisions(replicasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return history
 
 
+def _current_revision(deployment: dict[str, Any]) -> int | None:
+    annotations = (deployment.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get("deployment.kubernetes.io/revision")
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
 def _history_line(item: dict[str, Any]) -> str:
     line = (
         f"rev {item['revision']} {item['replicaset']} created {item['created']}: "
@@ -131,7 +137,15 @@ def _one_deployment(
         head=head,
         items=[_history_line(h) for h in reversed(history)],  # newest first
         max_chars=ctx.limits.max_chars,
-        data={"deployment": name, "conditions": conditions, "stuck": stuck, "revisions": history},
+        data={
+            "deployment": name,
+            "conditions": conditions,
+            "stuck": stuck,
+            "revisions": history,
+            # What a remediation proposal records as its precondition.
+            "current_revision": _current_revision(deployment),
+            "resource_version": (deployment.get("metadata") or {}).get("resourceVersion"),
+        },
         raw_bytes=kube.raw_bytes - before,
         narrow_hint=_NARROW,
         empty=not history,

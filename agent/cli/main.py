@@ -18,6 +18,7 @@ from agent.errors import AgentError, ConfigError
 
 # Subcommand modules, each exposing ``register(subparsers)``.
 _COMMANDS = (
+    "agent.cli.investigate",
     "agent.cli.replay",
     "agent.cli.logs",
     "agent.cli.approve",

@@ -1,0 +1,146 @@
+"""``agent investigate <alert-id>``: a thin adapter around ``investigate(alert, deps)``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agent.alerts.lookup import AlertmanagerSource, AlertSource, find_alert
+from agent.bundle.model import Catalog
+from agent.config import Settings, load_settings
+from agent.errors import ConfigError
+from agent.investigation.budget import Budget
+from agent.investigation.loop import investigate, new_state
+from agent.investigation.setup import Environment, choose_brain, prepare
+from agent.remediation.store import JsonFileStore
+from agent.replay.environment import ReplayEnvironment
+from agent.report.model import Report
+from agent.report.render import render_json, render_markdown, render_text
+from policies.load import default_policy_path, load_policy
+from policies.model import Policy
+from tools.clients import Backends
+
+_RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``investigate`` command."""
+    parser = subparsers.add_parser("investigate", help="investigate an alert by its fingerprint")
+    parser.add_argument("alert_id", help="the Alertmanager fingerprint of the alert")
+    parser.add_argument(
+        "--replay", type=Path, metavar="BUNDLE", help="investigate a recorded incident"
+    )
+    parser.add_argument(
+        "--brain",
+        choices=["claude", "offline"],
+        help="default: claude with an API key, else offline",
+    )
+    parser.add_argument("--format", choices=sorted(_RENDERERS), default="text")
+    parser.add_argument("--output", type=Path, help="write the report to FILE instead of stdout")
+    parser.add_argument("--max-steps", type=int, default=Budget().max_steps)
+    parser.add_argument("--config", help="configuration file (YAML)")
+    parser.add_argument("--policy", type=Path, help="policy file (default: policies/default.yaml)")
+    parser.add_argument("--state-dir", type=Path, help="where reports are stored for agent approve")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Investigate and print the report; 0 with a report, 1 if the investigation failed."""
+    if args.max_steps < 1:
+        raise ConfigError("--max-steps must be at least 1")
+    settings = load_settings(args.config)
+    policy = load_policy(args.policy or settings.policy_file or default_policy_path())
+    with ExitStack() as stack:
+        env, sources = stack.enter_context(_environment(args, settings, policy))
+        alert = find_alert(args.alert_id, sources)
+        budget = Budget(max_steps=args.max_steps)
+        brain = choose_brain(args.brain, settings.model, env.catalog, deadline=_deadline(budget))
+        state = new_state(alert, brain, env.now)
+        deps = prepare(
+            alert,
+            env,
+            brain,
+            investigation_id=state.id,
+            budget=budget,
+            audit_path=(args.state_dir or settings.state_dir).expanduser()
+            / "audit"
+            / f"{state.id}.jsonl",
+        )
+        report = investigate(alert, deps, state)
+    JsonFileStore((args.state_dir or settings.state_dir).expanduser()).save(report)
+    _emit(report, args.format, args.output)
+    return 1 if report.status == "failed" else 0
+
+
+def _deadline(budget: Budget) -> Callable[[], float]:
+    """When the model must have answered: the investigation's wall-clock limit."""
+    end = time.monotonic() + budget.max_wall_seconds
+    return lambda: end
+
+
+@contextmanager
+def _environment(
+    args: argparse.Namespace, settings: Settings, policy: Policy
+) -> Iterator[tuple[Environment, list[AlertSource]]]:
+    if args.replay is not None:
+        replay = ReplayEnvironment(args.replay, settings.replay)
+        with replay as endpoints:
+            backends = Backends.from_urls(
+                prometheus=endpoints.prometheus,
+                loki=endpoints.loki,
+                tempo=endpoints.tempo,
+                kubeconfig=endpoints.kubeconfig,
+                alertmanager=endpoints.alertmanager,
+            )
+            try:
+                assert backends.alertmanager is not None
+                yield (
+                    Environment(backends, endpoints.now, replay.bundle.catalog, policy),
+                    [AlertmanagerSource(backends.alertmanager, endpoints.alertmanager)],
+                )
+            finally:
+                backends.close()
+        return
+    b = settings.backends
+    backends = Backends.from_urls(
+        prometheus=b.prometheus_url,
+        loki=b.loki_url,
+        tempo=b.tempo_url,
+        kubeconfig=b.kubeconfig,
+        alertmanager=b.alertmanager_url,
+        loki_tenant=b.loki_tenant,
+    )
+    try:
+        sources: list[AlertSource] = []
+        if backends.alertmanager is not None and b.alertmanager_url:
+            sources.append(AlertmanagerSource(backends.alertmanager, b.alertmanager_url))
+        yield Environment(backends, datetime.now(UTC), _catalog(settings), policy), sources
+    finally:
+        backends.close()
+
+
+def _catalog(settings: Settings) -> Catalog:
+    if settings.catalog_file is None:
+        return Catalog()
+    try:
+        data = yaml.safe_load(settings.catalog_file.read_text(encoding="utf-8"))
+        return Catalog.model_validate(data or {})
+    except (OSError, yaml.YAMLError, ValueError) as exc:
+        raise ConfigError(f"cannot read catalogue {settings.catalog_file}: {exc}") from exc
+
+
+def _emit(report: Report, fmt: str, output: Path | None) -> None:
+    text = _RENDERERS[fmt](report)
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    output.write_text(text, encoding="utf-8")
+    print(f"report written to {output}", file=sys.stderr)

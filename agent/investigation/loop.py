@@ -1,0 +1,148 @@
+"""The investigation loop: ``investigate(alert, deps) -> Report``.
+
+A bounded loop with an explicit transcript. Each step checks the budget, asks the brain for
+tool calls, runs them (ledger calls here, backend calls through the dispatcher: validate →
+policy → execute → redact → budget), and records everything in the state. When a limit is
+reached the brain gets one last turn without tools to write its report, which is then marked
+partial: work done is never thrown away.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from agent.alerts.model import Alert
+from agent.errors import BrainError, BrainRejected
+from agent.report.model import Report
+
+from .brain import Brain, BrainTurn, ToolRequest
+from .budget import Budget
+from .ledger import LEDGER_TOOLS, SUBMIT, apply_ledger_call, ledger_schemas, parse_submission
+from .report_builder import ReportContext, build_report
+from .state import CallRecord, InvestigationState, Turn
+
+
+class ToolRunner(Protocol):
+    """Runs backend tool calls (validate, policy, execute, redact, budget, audit)."""
+
+    def schemas(self) -> list[dict[str, Any]]:
+        """Model-facing definitions of the backend tools the policy allows."""
+        ...
+
+    def run(self, calls: list[ToolRequest]) -> list[CallRecord]:
+        """Run the calls (possibly in parallel) and return their records in order."""
+        ...
+
+
+@dataclass
+class InvestigationDeps:
+    """The collaborators of one investigation."""
+
+    brain: Brain
+    tools: ToolRunner
+    report_context: ReportContext
+    budget: Budget = field(default_factory=Budget)
+    monotonic: Callable[[], float] = time.monotonic
+    wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    on_step: Callable[[InvestigationState], None] | None = None
+    should_stop: Callable[[], str | None] = lambda: None
+
+
+def new_state(alert: Alert, brain: Brain, started_at: datetime) -> InvestigationState:
+    """A fresh state with a new investigation id."""
+    return InvestigationState(
+        id=f"inv-{uuid.uuid4().hex[:12]}", alert=alert, brain=brain.name, started_at=started_at
+    )
+
+
+def investigate(
+    alert: Alert, deps: InvestigationDeps, state: InvestigationState | None = None
+) -> Report:
+    """Investigate ``alert`` and return a report (complete, partial or failed).
+
+    Passing ``state`` resumes an earlier run from its last completed step.
+    """
+    state = state or new_state(alert, deps.brain, deps.wall_clock())
+    schemas = deps.tools.schemas() + ledger_schemas()
+    started = deps.monotonic()
+    partial_reason: str | None = None
+    while state.final is None:
+        elapsed = deps.monotonic() - started
+        reason = deps.budget.exceeded(state.usage, elapsed) or deps.should_stop()
+        if reason is not None:
+            partial_reason = reason
+            _final_turn(state, deps, reason)
+            break
+        try:
+            turn = deps.brain.next_turn(state, schemas)
+        except BrainError as exc:
+            partial_reason = f"degraded: {type(exc).__name__}: {exc}"
+            state.ended_reason = partial_reason
+            if isinstance(exc, BrainRejected) and not state.turns:
+                return build_report(state, deps.report_context, "failed", deps.wall_clock())
+            break
+        _record_turn(state, deps, turn)
+        if deps.on_step is not None:
+            deps.on_step(state)
+    status = "partial" if partial_reason or state.final is None else "complete"
+    if partial_reason and state.ended_reason is None:
+        state.ended_reason = partial_reason
+    return build_report(state, deps.report_context, status, deps.wall_clock())
+
+
+def _record_turn(state: InvestigationState, deps: InvestigationDeps, turn: BrainTurn) -> None:
+    state.usage.steps += 1
+    state.usage.add_model_usage(turn.usage)
+    record = Turn(
+        index=len(state.turns),
+        text=turn.text,
+        usage=turn.usage,
+        stop_reason=turn.stop_reason,
+    )
+    backend = [c for c in turn.calls if c.name not in LEDGER_TOOLS]
+    backend_records = {r.id: r for r in deps.tools.run(backend)} if backend else {}
+    state.usage.tool_calls += len(backend)
+    for call in turn.calls:
+        if call.name in LEDGER_TOOLS:
+            record.calls.append(_ledger(state, call))
+        else:
+            result = backend_records[call.id]
+            state.usage.tool_result_tokens += len(result.output) // 4
+            if result.gap and result.gap not in state.data_gaps:
+                state.data_gaps.append(result.gap)
+            record.calls.append(result)
+    state.turns.append(record)
+
+
+def _ledger(state: InvestigationState, call: ToolRequest) -> CallRecord:
+    record = CallRecord(id=call.id, name=call.name, arguments=call.arguments)
+    try:
+        if call.name == SUBMIT:
+            state.final = parse_submission(call.arguments).model_dump(mode="json")
+            record.output = "report submitted"
+        else:
+            record.output = apply_ledger_call(state, call.name, call.arguments)
+    except ValueError as exc:
+        record.status, record.is_error, record.output = "error", True, str(exc)
+    return record
+
+
+def _final_turn(state: InvestigationState, deps: InvestigationDeps, reason: str) -> None:
+    submit_schema = next(s for s in ledger_schemas() if s["name"] == SUBMIT)
+    try:
+        turn = deps.brain.final_turn(state, reason, submit_schema)
+    except BrainError as exc:
+        state.ended_reason = f"{reason}; final turn failed: {type(exc).__name__}: {exc}"
+        return
+    submits = [c for c in turn.calls if c.name == SUBMIT]
+    state.usage.add_model_usage(turn.usage)
+    record = Turn(index=len(state.turns), text=turn.text, usage=turn.usage)
+    if submits:
+        record.calls.append(_ledger(state, submits[0]))
+    state.turns.append(record)
+    state.ended_reason = reason

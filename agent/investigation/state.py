@@ -1,0 +1,93 @@
+"""The serialisable state of one investigation: its transcript, ledger and usage.
+
+State is plain data: it can be persisted after every step and resumed. Collaborators (brain,
+clients, policy, clock) live in ``InvestigationDeps``; what a tool sees is ``ToolContext``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.alerts.model import Alert
+
+from .budget import ModelUsage, Usage
+
+HypothesisStatus = Literal["open", "supported", "refuted"]
+
+
+class CallRecord(BaseModel):
+    """One tool call as the model made it and the (redacted) output it got back."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    status: str = "ok"
+    output: str = ""
+    request: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+    gap: str | None = None
+    rule: str | None = None
+    is_error: bool = False
+
+
+class Turn(BaseModel):
+    """One brain turn: its text, its tool calls with their results, and what it cost."""
+
+    index: int
+    text: str = ""
+    calls: list[CallRecord] = Field(default_factory=list)
+    usage: ModelUsage = Field(default_factory=ModelUsage)
+    stop_reason: str | None = None
+
+
+class EvidenceItem(BaseModel):
+    """A quote from a tool call's output, checked against that output."""
+
+    tool_call_id: str
+    quote: str
+    tool: str = ""
+    query: str = ""
+    verified: bool = False
+
+
+class HypothesisEntry(BaseModel):
+    """A hypothesis in the ledger."""
+
+    id: str
+    statement: str
+    component: str
+    category: str
+    rationale: str = ""
+    status: HypothesisStatus = "open"
+    confidence: float = 0.3
+    evidence: list[EvidenceItem] = Field(default_factory=list)
+
+
+class InvestigationState(BaseModel):
+    """Everything an investigation has done so far."""
+
+    id: str
+    alert: Alert
+    brain: str
+    started_at: datetime
+    turns: list[Turn] = Field(default_factory=list)
+    hypotheses: list[HypothesisEntry] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    data_gaps: list[str] = Field(default_factory=list)
+    final: dict[str, Any] | None = None
+    ended_reason: str | None = None
+
+    def call(self, call_id: str) -> CallRecord | None:
+        """The tool call with this id, if any turn made it."""
+        for turn in self.turns:
+            for record in turn.calls:
+                if record.id == call_id:
+                    return record
+        return None
+
+    def hypothesis(self, hypothesis_id: str) -> HypothesisEntry | None:
+        """The ledger entry with this id."""
+        return next((h for h in self.hypotheses if h.id == hypothesis_id), None)
