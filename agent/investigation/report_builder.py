@@ -192,9 +192,9 @@ def _escalation(
             out.append(
                 {
                     "service": entry.name,
-                    "owner": entry.owner,
-                    "team_channel": entry.team_channel,
-                    "runbook_url": entry.runbook_url,
+                    "owner": entry.owner or "",
+                    "team_channel": entry.team_channel or "",
+                    "runbook_url": entry.runbook_url or "",
                 }
             )
     return out

@@ -161,9 +161,9 @@ class Escalation(_Model):
     """Who owns an implicated service and where to reach them."""
 
     service: str
-    owner: str
-    team_channel: str
-    runbook_url: str
+    owner: str = ""
+    team_channel: str = ""
+    runbook_url: str = ""
 
 
 class Usage(_Model):

@@ -1,0 +1,106 @@
+"""A fake tool runner and alert for loop tests that need no backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from agent.alerts.model import Alert
+from agent.bundle.model import Catalog, CatalogService
+from agent.investigation.brain import Brain, ToolRequest
+from agent.investigation.budget import Budget
+from agent.investigation.loop import InvestigationDeps
+from agent.investigation.report_builder import ReportContext
+from agent.investigation.state import CallRecord
+
+NOW = datetime(2026, 11, 18, 14, 30, tzinfo=UTC)
+
+ALERT = Alert(
+    fingerprint="0123456789abcdef",
+    labels={"alertname": "CheckoutErrors", "namespace": "shop", "service": "checkout"},
+    annotations={"summary": "checkout 5xx above 5%"},
+    starts_at=datetime(2026, 11, 18, 14, 20, tzinfo=UTC),
+)
+
+OUTPUTS = {
+    "deployment_history": "rev 12 payments-8bx66ngscq created 2026-11-18T14:08:00Z: image payments:3.15.0",
+    "query_logs": "NEW x41 java.lang.NullPointerException at TaxResolver.resolve",
+}
+
+
+class FakeTools:
+    """Answers each call with canned output; ``broken`` names tools that fail as a data gap."""
+
+    def __init__(self, broken: frozenset[str] = frozenset()) -> None:
+        self.broken = broken
+        self.calls: list[ToolRequest] = []
+
+    def schemas(self) -> list[dict[str, Any]]:
+        return [{"name": n, "description": n, "input_schema": {"type": "object"}} for n in OUTPUTS]
+
+    def run(self, calls: list[ToolRequest]) -> list[CallRecord]:
+        self.calls.extend(calls)
+        records = []
+        for call in calls:
+            if call.name in self.broken:
+                records.append(
+                    CallRecord(
+                        id=call.id,
+                        name=call.name,
+                        arguments=call.arguments,
+                        status="error",
+                        output="Loki unreachable: connection refused",
+                        gap="Loki unreachable: logs missing",
+                        is_error=True,
+                    )
+                )
+            else:
+                records.append(
+                    CallRecord(
+                        id=call.id,
+                        name=call.name,
+                        arguments=call.arguments,
+                        output=OUTPUTS.get(call.name, "no data"),
+                        request=f"{call.name} request",
+                        data={"resource_version": "4711", "current_revision": 12}
+                        if call.name == "deployment_history"
+                        else {},
+                    )
+                )
+        return records
+
+
+class Ticker:
+    """A monotonic clock that advances one second per reading."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        self.t += 1.0
+        return self.t
+
+
+def deps(
+    brain: Brain, tools: FakeTools, budget: Budget | None = None, **extra: Any
+) -> InvestigationDeps:
+    catalog = Catalog(
+        services=[
+            CatalogService(
+                name="payments", namespace="shop", owner="team-payments", team_channel="#payments"
+            )
+        ]
+    )
+
+    def clock() -> datetime:
+        return NOW
+
+    return InvestigationDeps(
+        brain=brain,
+        tools=tools,
+        report_context=ReportContext(namespaces=frozenset({"shop"}), catalog=catalog),
+        budget=budget or Budget(),
+        monotonic=Ticker(),
+        wall_clock=clock,
+        **extra,
+    )

@@ -1,0 +1,172 @@
+"""The Claude brain through the real loop, dispatch, policy and tools, with a mock transport."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from anthropic_fakes import FakeMessagesAPI, error_body, message, ok, text, tool_use
+from incidents import bundle_params
+
+from agent.alerts.lookup import AlertmanagerSource, find_alert
+from agent.brains.claude import ClaudeBrain
+from agent.config import ModelSettings
+from agent.investigation.loop import investigate, new_state
+from agent.investigation.setup import Environment, prepare
+from agent.replay.environment import ReplayEnvironment
+from agent.report.model import Report
+from policies.load import default_policy_path, load_policy
+from tools.clients import Backends
+
+BUNDLE = bundle_params()[0]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def run(
+    env: ReplayEnvironment, api: FakeMessagesAPI, clock: Clock, deadline: float = 300.0
+) -> tuple[Report, object]:
+    ep = env.endpoints
+    assert ep is not None
+    backends = Backends.from_urls(
+        prometheus=ep.prometheus,
+        loki=ep.loki,
+        tempo=ep.tempo,
+        kubeconfig=ep.kubeconfig,
+        alertmanager=ep.alertmanager,
+    )
+    assert backends.alertmanager is not None
+    alert = find_alert(
+        env.bundle.incident.alert_fingerprint,
+        [AlertmanagerSource(backends.alertmanager, ep.alertmanager)],
+    )
+    brain = ClaudeBrain(
+        api.client(),
+        ModelSettings(),
+        deadline=lambda: deadline,
+        monotonic=clock.monotonic,
+        sleep=clock.sleep,
+    )
+    state = new_state(alert, brain, ep.now)
+    deps = prepare(
+        alert,
+        Environment(backends, ep.now, env.bundle.catalog, load_policy(default_policy_path())),
+        brain,
+        investigation_id=state.id,
+        monotonic=clock.monotonic,
+    )
+    try:
+        return investigate(alert, deps, state), state
+    finally:
+        backends.close()
+
+
+@pytest.mark.parametrize("bundle_id", [BUNDLE])
+def test_multi_turn_parallel_calls_malformed_input_and_429(
+    replay: Callable[[str], ReplayEnvironment], bundle_id: str
+) -> None:
+    env = replay(bundle_id)
+    script = [
+        (429, error_body("rate_limit_error", "rate limited"), {"retry-after": "3"}),
+        ok(
+            message(
+                [
+                    text("Looking at the alert and recent changes in parallel."),
+                    tool_use("toolu_a", "alert_context", {}),
+                    tool_use(
+                        "toolu_b", "deployment_history", {"namespace": "shop", "lookback": "1h"}
+                    ),
+                    tool_use("toolu_c", "query_logs", {"query": 42}),
+                ]
+            )
+        ),
+        ok(
+            message(
+                [
+                    tool_use(
+                        "toolu_d",
+                        "propose_hypothesis",
+                        {
+                            "statement": "a new payments revision fails requests",
+                            "component": "payments",
+                            "category": "deployment",
+                        },
+                    )
+                ]
+            )
+        ),
+        ok(message([text("cut off mid-thou")], stop_reason="max_tokens")),
+        ok(
+            message(
+                [
+                    tool_use(
+                        "toolu_e",
+                        "submit_report",
+                        {
+                            "root_cause_hypothesis": "H1",
+                            "summary": "payments rollout",
+                            "confidence": 0.7,
+                        },
+                    )
+                ]
+            )
+        ),
+    ]
+    api = FakeMessagesAPI(script)
+    clock = Clock()
+    report, _state = run(env, api, clock)
+    assert report.status == "complete"
+    assert report.brain == "claude:claude-sonnet-5-5"
+    assert clock.t >= 3  # honoured retry-after
+    # The malformed call went back to the model as a correctable error, in the same message
+    # as the two good results.
+    results = api.requests[2]["messages"][2]["content"]
+    assert [r["tool_use_id"] for r in results] == ["toolu_a", "toolu_b", "toolu_c"]
+    assert results[2]["is_error"] is True and "query" in results[2]["content"]
+    assert results[0]["is_error"] is False and "<untrusted-data" in results[0]["content"]
+    # After max_tokens the model is told to be brief.
+    assert "cut off" in str(api.requests[4]["messages"][-1]["content"])
+    assert report.usage.input_tokens == 4 * 1200 and report.usage.cost_usd > 0
+    assert report.root_cause is not None and report.root_cause.component == "payments"
+
+
+@pytest.mark.parametrize("bundle_id", [BUNDLE])
+def test_repeated_529_until_deadline_gives_a_degraded_partial_report(
+    replay: Callable[[str], ReplayEnvironment], bundle_id: str
+) -> None:
+    env = replay(bundle_id)
+    first = ok(
+        message(
+            [
+                tool_use(
+                    "toolu_a",
+                    "propose_hypothesis",
+                    {
+                        "statement": "payments is failing",
+                        "component": "payments",
+                        "category": "code",
+                    },
+                )
+            ]
+        )
+    )
+    api = FakeMessagesAPI(
+        lambda i: first if i == 0 else (529, error_body("overloaded_error", "Overloaded"), {})
+    )
+    clock = Clock()
+    report, _ = run(env, api, clock, deadline=120.0)
+    assert report.status == "partial"
+    assert report.degraded_reason is not None and "degraded" in report.degraded_reason
+    assert "529" in report.degraded_reason
+    assert clock.t <= 120.0
+    # The work done is kept.
+    assert report.hypotheses and report.hypotheses[0].component == "payments"
