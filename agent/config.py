@@ -68,7 +68,9 @@ class Settings(BaseModel):
     backends: BackendSettings = Field(default_factory=BackendSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
     replay: ReplaySettings = Field(default_factory=ReplaySettings)
-    state_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "state" / "incident-agent")
+    state_dir: Path = Field(
+        default_factory=lambda: Path.home() / ".local" / "state" / "incident-agent"
+    )
     catalog_file: Path | None = None
     policy_file: Path | None = None
 
