@@ -51,6 +51,7 @@ class InvestigationDeps:
     wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     on_step: Callable[[InvestigationState], None] | None = None
     should_stop: Callable[[], str | None] = lambda: None
+    redact: Callable[[str], str] | None = None
 
 
 def new_state(alert: Alert, brain: Brain, started_at: datetime) -> InvestigationState:
@@ -68,6 +69,15 @@ def investigate(
     Passing ``state`` resumes an earlier run from its last completed step.
     """
     state = state or new_state(alert, deps.brain, deps.wall_clock())
+    if deps.redact is not None:
+        # The alert's own text is telemetry too: redact it before any brain sees it.
+        redact = deps.redact
+        state.alert = state.alert.model_copy(
+            update={
+                "labels": {k: redact(v) for k, v in state.alert.labels.items()},
+                "annotations": {k: redact(v) for k, v in state.alert.annotations.items()},
+            }
+        )
     schemas = deps.tools.schemas() + ledger_schemas()
     started = deps.monotonic()
     partial_reason: str | None = None

@@ -94,11 +94,12 @@ def prepare(
         limits=limits or OutputLimits(),
     )
     registry = Registry(all_tools()).view(frozenset(env.policy.allowed_tools()))
+    redactor = Redactor(secrets.token_bytes(32))
     dispatcher = Dispatcher(
         registry,
         env.policy,
         ctx,
-        Redactor(secrets.token_bytes(32)),
+        redactor,
         AuditLog(audit_path),
         investigation_id=investigation_id,
     )
@@ -109,6 +110,7 @@ def prepare(
         budget=budget or Budget(),
         monotonic=monotonic,
         wall_clock=_clock_from(env.now, monotonic),
+        redact=redactor.redact,
     )
 
 

@@ -1,0 +1,131 @@
+"""Canary secrets planted in every kind of telemetry never reach the model, the audit or the report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from anthropic_fakes import FakeMessagesAPI, message, ok, tool_use
+from canary_bundle import leaked, plant
+from incidents import INCIDENTS, bundle_dirs
+
+from agent.alerts.lookup import AlertmanagerSource, find_alert
+from agent.brains.claude import ClaudeBrain
+from agent.config import ModelSettings
+from agent.investigation.loop import investigate, new_state
+from agent.investigation.setup import Environment, prepare
+from agent.replay.environment import Endpoints, ReplayEnvironment
+from policies.load import default_policy_path, load_policy
+from tools.clients import Backends
+
+pytestmark = [pytest.mark.replay, pytest.mark.xdist_group("canaries")]
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReplayEnvironment]:
+    source = next(p for p in bundle_dirs() if p.name.startswith("checkout"))
+    env = ReplayEnvironment(plant(source, tmp_path_factory.mktemp("canary") / source.name))
+    env.start()
+    yield env
+    env.close()
+
+
+def scripted_turns(namespace: str, service: str, trace_query: str) -> list[dict[str, object]]:
+    calls = [
+        ("alert_context", {}),
+        (
+            "query_logs",
+            {
+                "query": f'{{namespace="{namespace}"}} |~ "db connect|Authorization|access_key|api_key|loaded key"',
+                "raw_lines": 20,
+            },
+        ),
+        ("pod_status", {"namespace": namespace, "workload": service}),
+        ("deployment_history", {"namespace": namespace, "name": service}),
+        ("deployment_history", {"namespace": namespace, "lookback": "6h"}),
+        ("k8s_events", {"namespace": namespace}),
+        ("trace_lookup", {"service": trace_query, "errors_only": True}),
+        ("service_graph", {}),
+    ]
+    return [message([tool_use(f"toolu_{i}", name, args) for i, (name, args) in enumerate(calls)])]
+
+
+def test_no_canary_reaches_model_audit_or_report(
+    planted: ReplayEnvironment, tmp_path: Path
+) -> None:
+    ep = planted.endpoints
+    assert isinstance(ep, Endpoints)
+    backends = Backends.from_urls(
+        prometheus=ep.prometheus,
+        loki=ep.loki,
+        tempo=ep.tempo,
+        kubeconfig=ep.kubeconfig,
+        alertmanager=ep.alertmanager,
+    )
+    assert backends.alertmanager is not None
+    alert = find_alert(
+        planted.bundle.incident.alert_fingerprint,
+        [AlertmanagerSource(backends.alertmanager, ep.alertmanager)],
+    )
+    namespace, service = alert.labels["namespace"], alert.labels["service"]
+    first = scripted_turns(namespace, service, "payments")[0]
+    submit = message([tool_use("toolu_s", "submit_report", {"summary": "done", "confidence": 0.2})])
+    api = FakeMessagesAPI([ok(first), ok(submit)])
+    brain = ClaudeBrain(api.client(), ModelSettings(), deadline=lambda: 1e12)
+    state = new_state(alert, brain, ep.now)
+    audit = tmp_path / "audit.jsonl"
+    deps = prepare(
+        alert,
+        Environment(backends, ep.now, planted.bundle.catalog, load_policy(default_policy_path())),
+        brain,
+        investigation_id=state.id,
+        audit_path=audit,
+    )
+    report = investigate(alert, deps, state)
+    backends.close()
+
+    # Every tool really ran and saw planted data (so the test cannot pass vacuously).
+    statuses = {c.name: c.status for c in state.turns[0].calls}
+    assert all(s in {"ok", "truncated", "no_data"} for s in statuses.values()), statuses
+    outputs = "\n".join(c.output for c in state.turns[0].calls)
+    assert "‹SECRET:" in outputs
+
+    model_requests = json.dumps(api.requests, ensure_ascii=False)
+    assert leaked(model_requests) == [], "canary sent to the model"
+    assert leaked(audit.read_text()) == [], "canary written to the audit log"
+    assert leaked(report.model_dump_json()) == [], "canary in the report"
+    assert (
+        leaked(json.dumps([c.model_dump() for t in state.turns for c in t.calls], default=str))
+        == []
+    )
+    # The planted log lines were found and redacted, not dropped silently.
+    assert "db connect failed" in model_requests
+    assert "postgres://app:‹SECRET:" in model_requests
+
+
+def test_the_planted_bundle_really_holds_the_canaries(planted: ReplayEnvironment) -> None:
+    raw = "".join(
+        (planted.bundle.path / name).read_text()
+        for name in ("logs.jsonl", "k8s.yaml", "traces.jsonl", "alert.json")
+    )
+    assert sorted(set(leaked(raw))) == sorted(
+        {
+            "aws",
+            "dsn_password",
+            "anthropic",
+            "github",
+            "slack",
+            "env_value",
+            "configmap_value",
+            "jwt",
+            "email",
+            "card",
+            "span_token",
+            "annotation",
+            "pem",
+            "card-digits",
+        }
+    )
+    assert INCIDENTS in planted.bundle.path.parents or planted.bundle.path.exists()
