@@ -18,8 +18,11 @@ _STATEFULSET_POD = re.compile(r"^(?P<workload>[a-z0-9][a-z0-9-]*?)-\d{1,3}$")
 
 
 def looks_like_pod_name(name: str) -> bool:
-    """Whether ``name`` has the shape of a Deployment's pod (``web-7d9f8b6c5-x2k4j``)."""
-    return _DEPLOYMENT_POD.match(name) is not None
+    """Whether ``name`` has the shape of a Deployment's pod (``web-7d9f8b6c5-x2k4j``).
+
+    Case-insensitive: a model that upper-cases a pod name still named a pod.
+    """
+    return _DEPLOYMENT_POD.match(name.lower()) is not None
 
 
 def workload_of(name: str) -> str:

@@ -14,20 +14,10 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from agent.report.patterns import looks_like_pod_name
+from agent.bundle.model import Category
+from agent.k8s_names import looks_like_pod_name
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
-
-Category = Literal[
-    "deployment",
-    "configuration",
-    "resource",
-    "dependency",
-    "network",
-    "capacity",
-    "infrastructure",
-    "code",
-]
 
 
 class _Model(BaseModel):

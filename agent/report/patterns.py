@@ -20,8 +20,3 @@ CLUSTER_HOST = re.compile(
     re.IGNORECASE,
 )
 """An in-cluster DNS name such as ``payments.shop.svc.cluster.local`` (or ``….svc``)."""
-
-
-def looks_like_pod_name(name: str) -> bool:
-    """Whether ``name`` is shaped like a pod created by a Deployment's ReplicaSet."""
-    return DEPLOYMENT_POD_NAME.fullmatch(name) is not None
