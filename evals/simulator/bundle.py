@@ -10,8 +10,24 @@ from typing import Any
 
 import yaml
 
-from evals.simulator import alert, events, k8s, lifecycle, logs, state, traces
+from evals.simulator import (
+    alert,
+    capacity_events,
+    events,
+    k8s,
+    k8s_capacity,
+    k8s_extras,
+    lifecycle,
+    logs,
+    state,
+    traces,
+)
 from evals.simulator.metrics_app import generate_app, generate_containers
+from evals.simulator.metrics_dependencies import (
+    generate_client_histograms,
+    generate_dns_latency,
+    generate_tls_probes,
+)
 from evals.simulator.metrics_infra import generate_exporters, generate_kube_state, generate_nodes
 from evals.simulator.openmetrics import MetricStore, write_openmetrics
 from evals.simulator.scenario import Scenario
@@ -41,7 +57,8 @@ def _catalog(scn: Scenario) -> dict[str, Any]:
                 "namespace": "shop",
                 "owner": f"team-{svc.workload.team}",
                 "team_channel": f"#team-{svc.workload.team}",
-                "dependencies": [e.peer for e in svc.edges],
+                "dependencies": [e.peer for e in svc.edges]
+                + list(scn.extras.platform_dependencies),
                 "runbook_url": f"https://runbooks.shop.example/services/{svc.name}",
                 "slo": "99.9% of requests succeed; p99 latency < 1s",
             }
@@ -59,6 +76,19 @@ def _catalog(scn: Scenario) -> dict[str, Any]:
                     "slo": "99.95% availability",
                 }
             )
+    for name in scn.extras.platform_dependencies:
+        wl = scn.world.workload(name)
+        services.append(
+            {
+                "name": name,
+                "namespace": wl.namespace,
+                "owner": f"team-{wl.team}",
+                "team_channel": f"#team-{wl.team}",
+                "dependencies": [],
+                "runbook_url": f"https://runbooks.shop.example/platform/{name}",
+                "slo": "99.99% availability",
+            }
+        )
     return {"services": services}
 
 
@@ -76,6 +106,9 @@ def generate(scenario_id: str, out_dir: Path, *, log_volume: float = 1.0) -> Pat
     generate_kube_state(store, cluster, states)
     generate_nodes(store, cluster, states)
     generate_exporters(store, cluster, states)
+    generate_client_histograms(store, cluster, states)
+    generate_tls_probes(store, cluster, states)
+    generate_dns_latency(store, cluster, states)
     payload = alert.payload(store, scn)
 
     target = out_dir / scn.id
@@ -106,7 +139,12 @@ def generate(scenario_id: str, out_dir: Path, *, log_volume: float = 1.0) -> Pat
         "".join(traces.to_json(t) + "\n" for t in spans), encoding="utf-8"
     )
     factory = k8s.ObjectFactory(cluster)
-    objects = k8s.cluster_objects(factory) + events.event_objects(factory)
+    objects = (
+        k8s.cluster_objects(factory)
+        + k8s_extras.extra_objects(factory)
+        + k8s_capacity.autoscaler_objects(factory)
+        + events.event_objects(factory, capacity_events.occurrences(cluster))
+    )
     (target / "k8s.yaml").write_text(
         yaml.safe_dump_all(objects, sort_keys=False, width=100), encoding="utf-8"
     )

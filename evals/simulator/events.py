@@ -6,6 +6,7 @@ with a count.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from evals.simulator.k8s import Obj, ObjectFactory
@@ -16,7 +17,9 @@ EVENT_TTL_S = 3600
 
 
 @dataclass(frozen=True, slots=True)
-class _Occurrence:
+class Occurrence:
+    """One time something happened to an object, before aggregation into an Event."""
+
     t: float
     kind: str
     name: str
@@ -28,16 +31,16 @@ class _Occurrence:
     component: str
 
 
-def _pod_events(pod: Pod) -> list[_Occurrence]:
+def _pod_events(pod: Pod) -> list[Occurrence]:
     wl = pod.workload
     ns, c = wl.namespace, wl.name
 
     def ev(
         t: float, reason: str, msg: str, kind: str = "Normal", comp: str = "kubelet"
-    ) -> _Occurrence:
-        return _Occurrence(t, "Pod", pod.name, ns, pod.uid, reason, msg, kind, comp)
+    ) -> Occurrence:
+        return Occurrence(t, "Pod", pod.name, ns, pod.uid, reason, msg, kind, comp)
 
-    out: list[_Occurrence] = []
+    out: list[Occurrence] = []
     if pod.runs:
         first = pod.runs[0].start
         out += [
@@ -84,7 +87,7 @@ def _pod_events(pod: Pod) -> list[_Occurrence]:
             )
         if run.reason == "OOMKilled" and run.end is not None:
             out.append(
-                _Occurrence(
+                Occurrence(
                     run.end,
                     "Node",
                     pod.node,
@@ -104,8 +107,8 @@ def _pod_events(pod: Pod) -> list[_Occurrence]:
     return out
 
 
-def _rollout_events(f: ObjectFactory) -> list[_Occurrence]:
-    out: list[_Occurrence] = []
+def _rollout_events(f: ObjectFactory) -> list[Occurrence]:
+    out: list[Occurrence] = []
     cl = f.cluster
     for wl in cl.scenario.world.workloads:
         if wl.kind != "Deployment":
@@ -120,7 +123,7 @@ def _rollout_events(f: ObjectFactory) -> list[_Occurrence]:
             new_rs, old_rs = (f"{wl.name}-{r.template_hash}" for r in (new_rev, old_rev))
             for i, (p_new, p_old) in enumerate(zip(new, old, strict=False)):
                 out.append(
-                    _Occurrence(
+                    Occurrence(
                         p_new.created - 0.5,
                         "Deployment",
                         wl.name,
@@ -133,7 +136,7 @@ def _rollout_events(f: ObjectFactory) -> list[_Occurrence]:
                     )
                 )
                 out.append(
-                    _Occurrence(
+                    Occurrence(
                         p_new.created,
                         "ReplicaSet",
                         new_rs,
@@ -147,7 +150,7 @@ def _rollout_events(f: ObjectFactory) -> list[_Occurrence]:
                 )
                 t = p_new.created + READY_DELAY_S + 3
                 out.append(
-                    _Occurrence(
+                    Occurrence(
                         t,
                         "Deployment",
                         wl.name,
@@ -160,7 +163,7 @@ def _rollout_events(f: ObjectFactory) -> list[_Occurrence]:
                     )
                 )
                 out.append(
-                    _Occurrence(
+                    Occurrence(
                         t + 0.2,
                         "ReplicaSet",
                         old_rs,
@@ -175,11 +178,15 @@ def _rollout_events(f: ObjectFactory) -> list[_Occurrence]:
     return out
 
 
-def event_objects(f: ObjectFactory) -> list[Obj]:
-    """Aggregated Events whose last occurrence is within the hour before ``now``."""
+def event_objects(f: ObjectFactory, extra: Sequence[Occurrence] = ()) -> list[Obj]:
+    """Aggregated Events whose last occurrence is within the hour before ``now``.
+
+    ``extra`` holds occurrences other modules derive (node pressure, autoscaling).
+    """
     scn = f.cluster.scenario
     occurrences = [o for p in f.cluster.pods for o in _pod_events(p)] + _rollout_events(f)
-    groups: dict[tuple[str, str, str, str], list[_Occurrence]] = {}
+    occurrences += extra
+    groups: dict[tuple[str, str, str, str], list[Occurrence]] = {}
     for o in sorted(occurrences, key=lambda o: (o.t, o.name, o.reason)):
         if scn.now - EVENT_TTL_S <= o.t <= scn.now:
             key = (o.kind, o.namespace, o.name, o.reason + o.message)

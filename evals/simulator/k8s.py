@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from evals.simulator.k8s_nodes import displaced_pod, node_object
 from evals.simulator.lifecycle import Cluster, Pod, Revision, new_uid
 from evals.simulator.timefmt import rfc3339
 from evals.simulator.world import Workload
@@ -155,7 +156,9 @@ def pod_object(f: ObjectFactory, pod: Pod) -> Obj:
         "conditions": [
             {"type": c, "status": str(ok), "lastTransitionTime": rfc3339(at)} for c, ok, at in conds
         ],
-        "hostIP": f"10.20.{f.cluster.scenario.world.nodes.index(pod.node) + 1}.10",
+        "hostIP": f"10.20.{f.cluster.scenario.world.nodes.index(pod.node) + 1}.10"
+        if pod.node
+        else "",
         "podIP": pod.ip,
         "startTime": rfc3339(started),
         "containerStatuses": [
@@ -174,7 +177,7 @@ def pod_object(f: ObjectFactory, pod: Pod) -> Obj:
         "qosClass": "Burstable",
     }
     tpl = template(wl, pod.revision)
-    return {
+    obj: Obj = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": f.meta(
@@ -196,6 +199,7 @@ def pod_object(f: ObjectFactory, pod: Pod) -> Obj:
         },
         "status": status_obj,
     }
+    return displaced_pod(f, pod, obj) if pod.evicted is not None or not pod.node else obj
 
 
 def workload_objects(f: ObjectFactory, wl: Workload) -> list[Obj]:
@@ -204,8 +208,9 @@ def workload_objects(f: ObjectFactory, wl: Workload) -> list[Obj]:
     now = cl.scenario.now
     revs = cl.revisions[wl.name]
     cur = revs[-1]
-    pods = [p for p in cl.pods_of(wl.name) if p.alive(now)]
+    pods = [p for p in cl.pods_of(wl.name) if p.alive(now) and p.evicted is None]
     ready = sum(1 for p in pods if p.ready(now))
+    desired = cl.desired(wl.name, now)
     kind_api = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1"}
     annotations = (
         {"deployment.kubernetes.io/revision": str(cur.number)}
@@ -214,7 +219,7 @@ def workload_objects(f: ObjectFactory, wl: Workload) -> list[Obj]:
     )
     spec: Obj = {"selector": {"matchLabels": {"app": wl.name}}, "template": template(wl, cur)}
     if wl.kind != "DaemonSet":
-        spec["replicas"] = wl.replicas
+        spec["replicas"] = desired
     if wl.kind == "Deployment":
         spec["strategy"] = {
             "type": "RollingUpdate",
@@ -233,9 +238,9 @@ def workload_objects(f: ObjectFactory, wl: Workload) -> list[Obj]:
         status["conditions"] = [
             {
                 "type": "Available",
-                "status": str(ready >= wl.replicas),
+                "status": str(ready >= desired),
                 "reason": "MinimumReplicasAvailable"
-                if ready >= wl.replicas
+                if ready >= desired
                 else "MinimumReplicasUnavailable",
                 "lastUpdateTime": rfc3339(rolled),
                 "lastTransitionTime": rfc3339(rolled),
@@ -276,10 +281,10 @@ def workload_objects(f: ObjectFactory, wl: Workload) -> list[Obj]:
     ]
     if wl.kind == "Deployment":
         for rev in revs:
-            n = wl.replicas if rev is cur else 0
+            n = desired if rev is cur else 0
             rs_ann = {
                 "deployment.kubernetes.io/revision": str(rev.number),
-                "deployment.kubernetes.io/desired-replicas": str(wl.replicas),
+                "deployment.kubernetes.io/desired-replicas": str(desired),
             }
             if rev.change_cause:
                 rs_ann["kubernetes.io/change-cause"] = rev.change_cause
@@ -328,55 +333,7 @@ def cluster_objects(f: ObjectFactory) -> list[Obj]:
         }
         for ns in ("shop", "data", "monitoring", "kube-system")
     ]
-    for i, node in enumerate(world.nodes):
-        conds = [
-            ("Ready", "True", "KubeletReady"),
-            ("MemoryPressure", "False", "KubeletHasSufficientMemory"),
-            ("DiskPressure", "False", "KubeletHasNoDiskPressure"),
-            ("PIDPressure", "False", "KubeletHasSufficientPID"),
-        ]
-        out.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Node",
-                "metadata": f.meta(
-                    node,
-                    None,
-                    old + i * 600,
-                    scn.now - 20,
-                    {
-                        "kubernetes.io/hostname": node,
-                        "node.kubernetes.io/instance-type": "m6i.2xlarge",
-                        "topology.kubernetes.io/zone": f"eu-west-1{'abc'[i]}",
-                    },
-                    manager="kubelet",
-                ),
-                "spec": {"providerID": f"aws:///eu-west-1{'abc'[i]}/i-0{i}4f2c9e1b7a{i}d3"},
-                "status": {
-                    "capacity": {"cpu": "8", "memory": "32386472Ki", "pods": "58"},
-                    "allocatable": {"cpu": "7910m", "memory": "31369640Ki", "pods": "58"},
-                    "conditions": [
-                        {
-                            "type": c,
-                            "status": s,
-                            "reason": r,
-                            "lastHeartbeatTime": rfc3339(scn.now - 20),
-                            "lastTransitionTime": rfc3339(old + i * 600),
-                        }
-                        for c, s, r in conds
-                    ],
-                    "addresses": [
-                        {"type": "InternalIP", "address": f"10.20.{i + 1}.10"},
-                        {"type": "Hostname", "address": node},
-                    ],
-                    "nodeInfo": {
-                        "kubeletVersion": "v1.29.4",
-                        "osImage": "Amazon Linux 2",
-                        "containerRuntimeVersion": "containerd://1.7.11",
-                    },
-                },
-            }
-        )
+    out += [node_object(f, i, node, old + i * 600) for i, node in enumerate(world.nodes)]
     for wl in world.workloads:
         out.extend(workload_objects(f, wl))
         out.append(

@@ -70,6 +70,7 @@ class Pod:
     deleted: float | None
     phase: float
     runs: list[Run] = field(default_factory=list)
+    evicted: float | None = None  # kubelet evicted it: the object stays, phase Failed
 
     def alive(self, t: float) -> bool:
         """Whether the pod object exists at ``t``."""
@@ -111,6 +112,13 @@ class Cluster:
     def pods_of(self, workload: str) -> list[Pod]:
         """Every pod of ``workload``, in creation order."""
         return [p for p in self.pods if p.workload.name == workload]
+
+    def desired(self, workload: str, t: float) -> int:
+        """The workload's desired replicas at ``t`` (raised by an autoscaler that scaled up)."""
+        hpa = self.scenario.capacity.autoscaler(workload)
+        if hpa is not None and hpa.scaled_at is not None and t >= hpa.scaled_at:
+            return hpa.max_replicas
+        return self.scenario.world.workload(workload).replicas
 
     def ready_share(self, workload: str, t: float) -> float:
         """Ready pods divided by desired replicas at ``t``."""
@@ -206,6 +214,70 @@ def _rollout_of(scn: Scenario, wl: Workload, rev: Revision) -> Rollout | None:
     return next((r for r in scn.rollouts if r.workload == wl.name and r.at == rev.created), None)
 
 
+def _scale_up(cluster: Cluster, rng: random.Random) -> None:
+    """Add the pods autoscalers created: current revision, spread over the nodes."""
+    scn = cluster.scenario
+    nodes = scn.world.nodes
+    for hpa in scn.capacity.autoscalers:
+        if hpa.scaled_at is None:
+            continue
+        wl = scn.world.workload(hpa.workload)
+        wl_index = scn.world.workloads.index(wl)
+        rev = cluster.revisions[wl.name][-1]
+        for i in range(wl.replicas, hpa.max_replicas):
+            node = nodes[(wl_index + i) % len(nodes)]
+            created = hpa.scaled_at + 1.0 + 0.4 * (i - wl.replicas)
+            ip = f"10.244.{nodes.index(node)}.{rng.randint(2, 250)}"
+            pod = Pod(
+                _pod_name(wl, rev, i, rng),
+                new_uid(rng),
+                wl,
+                rev,
+                node,
+                ip,
+                created,
+                None,
+                rng.uniform(0, 6.28),
+            )
+            cluster.pods.append(pod)
+            _simulate_runs(cluster, pod, created + rng.uniform(2.0, 4.0))
+
+
+def _evict(cluster: Cluster, rng: random.Random) -> None:
+    """Evict the pods of pressured nodes; their replacements stay Pending (no node has room)."""
+    scn = cluster.scenario
+    for pressure in scn.capacity.pressures:
+        victims = [
+            p
+            for p in cluster.pods
+            if p.node == pressure.node
+            and p.workload.kind == "Deployment"
+            and p.workload.namespace in pressure.evict_namespaces
+            and p.run_at(pressure.start) is not None
+        ]
+        rng.shuffle(victims)  # kubelet ranks by usage above requests; it looks arbitrary
+        for k, pod in enumerate(victims):
+            at = pressure.start + 4.0 + k * pressure.evict_every_s
+            pod.evicted = at
+            pod.runs = [r for r in pod.runs if r.start < at]
+            last = pod.runs[-1]
+            if last.end is None or last.end > at:
+                last.end, last.reason, last.exit_code = at, "", 137
+            cluster.pods.append(
+                Pod(
+                    _pod_name(pod.workload, pod.revision, 0, rng),
+                    new_uid(rng),
+                    pod.workload,
+                    pod.revision,
+                    "",  # unscheduled
+                    "",
+                    at + rng.uniform(0.3, 0.9),
+                    None,
+                    rng.uniform(0, 6.28),
+                )
+            )
+
+
 def simulate(scn: Scenario) -> Cluster:
     """Decide every pod, revision and container run of the scenario's window."""
     rng = random.Random(f"{scn.seed}/lifecycle")
@@ -248,4 +320,8 @@ def simulate(scn: Scenario) -> Cluster:
                 cluster.pods.append(pod)
                 pull_s = rng.uniform(3.0, 9.0) if rollout and rollout.image else 1.5
                 _simulate_runs(cluster, pod, created + pull_s)
+    # A separate stream keeps every pod above identical whether or not these are declared.
+    extra_rng = random.Random(f"{scn.seed}/capacity")
+    _scale_up(cluster, extra_rng)
+    _evict(cluster, extra_rng)
     return cluster

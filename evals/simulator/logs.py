@@ -107,7 +107,8 @@ def _service_lines(w: _Writer, svc: Service, pod: Pod, states: States, volume: f
             t = t0 + w.rng.uniform(0, STEP_S)
             failed = w.rng.random() < point.err
             code = point.code if failed else "200"
-            ms = round(point.latency * 1000 * w.rng.lognormvariate(0, 0.5), 1)
+            slow = scn.capacity.slowdown(svc.name, pod.node, t)  # a CPU-starved node's pods
+            ms = round(point.latency * slow * 1000 * w.rng.lognormvariate(0, 0.5), 1)
             fields: dict[str, object] = {
                 "method": svc.method,
                 "path": svc.route,
@@ -131,13 +132,27 @@ def _service_lines(w: _Writer, svc: Service, pod: Pod, states: States, volume: f
             ):
                 t = t0 + w.rng.uniform(0, STEP_S)
                 callee = states.at(peer, t0)
-                msg = w.fill("call to {peer} failed: status={code}", peer, callee.code)
+                msg = w.fill(_peer_template(w, peer, t0), peer, callee.code)
                 fields = {"peer": peer, "trace_id": f"{w.rng.getrandbits(128):032x}"}
                 w.emit(pod, t, render(fmt, t, "ERROR", msg, fields, logger))
         if w.rng.random() < 0.5:
             t = t0 + w.rng.uniform(0, STEP_S)
             msg = w.rng.choice(("health check ok", "metrics flushed", "config watcher: no changes"))
             w.emit(pod, t, render(fmt, t, "DEBUG" if fmt == "json" else "INFO", msg, {}, logger))
+
+
+def _peer_template(w: _Writer, peer: str, t: float) -> str:
+    """What a caller logs when ``peer`` fails it.
+
+    Callers quote the fault itself when they meet it first-hand: a refused handshake, or a
+    failing datastore (which has no pods of its own to log anything).
+    """
+    scn = w.cluster.scenario
+    for e in scn.effects:
+        first_hand = e.kind == "refuse" or (e.kind == "error" and scn.world.is_datastore(peer))
+        if e.component == peer and first_hand and e.templates and e.at(t) > 0:
+            return w.rng.choice(e.templates)
+    return "call to {peer} failed: status={code}"
 
 
 def _lifecycle_lines(w: _Writer, pod: Pod, fmt: LogFormat | None) -> None:
@@ -172,11 +187,9 @@ def _noise(w: _Writer, states: States) -> None:
     scn = w.cluster.scenario
     for noise in scn.noise:
         pods = w.cluster.pods_of(noise.component)
-        fmt = (
-            scn.world.service(noise.component).log_format
-            if not scn.world.is_datastore(noise.component)
-            else None
-        )
+        services = {s.name: s for s in scn.world.services}
+        # Datastores and infrastructure log in their own fixed formats, given by the template.
+        fmt = services[noise.component].log_format if noise.component in services else None
         t = max(scn.start, noise.start) + w.rng.uniform(0, noise.every_s)
         while t < min(scn.now, noise.end):
             live = [p for p in pods if p.run_at(t) is not None]
@@ -187,6 +200,24 @@ def _noise(w: _Writer, states: States) -> None:
                     text = render(fmt, t, noise.level, text, {}, "background")
                 w.emit(pod, t, text)
             t += noise.every_s * w.rng.uniform(0.5, 1.5)
+
+
+def _announcements(w: _Writer) -> None:
+    """One line from every live pod of a component, e.g. each replica reloading its config."""
+    scn = w.cluster.scenario
+    services = {s.name: s for s in scn.world.services}
+    for note in scn.extras.announcements:
+        svc = services.get(note.component)
+        for pod in w.cluster.pods_of(note.component):
+            t = note.at + w.rng.uniform(0.2, 2.0)
+            if pod.run_at(t) is None:
+                continue
+            text = (
+                render(svc.log_format, t, note.level, note.message, {}, "config-watcher")
+                if svc
+                else note.message
+            )
+            w.emit(pod, t, text)
 
 
 def generate(cluster: Cluster, states: States, volume: float = 1.0) -> list[Line]:
@@ -201,6 +232,7 @@ def generate(cluster: Cluster, states: States, volume: float = 1.0) -> list[Line
         if pod.workload.kind != "DaemonSet" and pod.workload.namespace != "kube-system":
             _lifecycle_lines(w, pod, svc.log_format if svc else None)
     _noise(w, states)
+    _announcements(w)
     lines = [ln for ln in w.lines if scn.start * 1e9 <= ln.ts_ns < scn.now * 1e9]
     lines.sort(key=lambda ln: (ln.ts_ns, ln.labels, ln.line))
     return lines

@@ -16,7 +16,7 @@ from evals.simulator.state import STEP_S, States
 from evals.simulator.world import Service
 
 BUCKETS = ("0.1", "0.25", "1", "2.5", "+Inf")
-SERVER_CODES = ("200", "500", "503")
+SERVER_CODES = ("200", "500", "503", "504")
 ALWAYS_CODES = ("200", "500")  # created at start-up; others on first use
 LATENCY_SIGMA = 0.5
 _MI = 1024 * 1024
@@ -96,10 +96,12 @@ def generate_app(store: MetricStore, cluster: Cluster, states: States) -> None:
                 for code in SERVER_CODES:
                     if code in ALWAYS_CODES or c[(code,)] >= 1.0:
                         store.add(req, "_total", {**http, "code": code}, t, math.floor(c[(code,)]))
+                # Pods on a CPU-starved node answer slower than their service as a whole.
+                latency = point.latency * scn.capacity.slowdown(svc.name, pod.node, prev)
                 for le in BUCKETS:
-                    c[("le", le)] += n * lognormal_cdf(float(le), point.latency)
+                    c[("le", le)] += n * lognormal_cdf(float(le), latency)
                     store.add(dur, "_bucket", {**http, "le": le}, t, math.floor(c[("le", le)]))
-                c[("sum",)] += n * point.latency * math.exp(LATENCY_SIGMA**2 / 2)
+                c[("sum",)] += n * latency * math.exp(LATENCY_SIGMA**2 / 2)
                 store.add(dur, "_sum", http, t, c[("sum",)])
                 store.add(dur, "_count", http, t, math.floor(c[("le", "+Inf")]))
                 for peer, share in point.calls:
@@ -110,10 +112,14 @@ def generate_app(store: MetricStore, cluster: Cluster, states: States) -> None:
                         continue
                     callee = states.at(peer, prev)
                     calls = n * share
-                    c[("cli", peer, "200")] += calls * (1.0 - callee.err)
-                    c[("cli", peer, callee.code)] += calls * callee.err
+                    fail = callee.err
+                    refused = scn.level(peer, "refuse", prev)
+                    if refused:
+                        fail = fail + refused - fail * refused
+                    c[("cli", peer, "200")] += calls * (1.0 - fail)
+                    c[("cli", peer, callee.code)] += calls * fail
                     c[("cli_sum", peer)] += calls * callee.latency
-                    for code in ("200", "500", "503"):
+                    for code in SERVER_CODES:
                         if c[("cli", peer, code)] >= 1.0:
                             labels = {**base, "peer": peer, "code": code}
                             store.add(cli, "_count", labels, t, math.floor(c[("cli", peer, code)]))
@@ -149,20 +155,25 @@ def generate_containers(store: MetricStore, cluster: Cluster, states: States) ->
         counters = _Counters()
         for t in states.step_times():
             run = pod.run_at(t)
-            if not pod.alive(t):
-                continue
+            if not pod.alive(t) or not pod.node or (pod.evicted is not None and t >= pod.evicted):
+                continue  # cAdvisor only sees containers of scheduled, not yet evicted pods
             if run is not None:
                 counters.roll(run.start)
             c = counters.values
-            load = 1.0
+            load = 1.0 + cluster.scenario.level(wl.name, "cpu", t)
             svc = services.get(wl.name)
             if svc is not None and run is not None:
                 nominal = states.table[svc.name][0].rps / wl.replicas
                 load = states.at(svc.name, t).rps * pod_share(cluster, pod, t) / nominal
-            used = wl.cpu_cores * (0.3 + 0.7 * load) * rng.uniform(0.9, 1.1) if run else 0.0
+            demand = wl.cpu_cores * (0.3 + 0.7 * load) * rng.uniform(0.9, 1.1) if run else 0.0
+            # The CFS quota caps usage at the limit; demand beyond it shows as throttled periods.
+            used = min(demand, wl.cpu_limit_cores)
             c[("cpu",)] += used * STEP_S
             c[("periods",)] += STEP_S * 10 if run else 0
-            c[("thr",)] += STEP_S * 10 * max(0.0, used / wl.cpu_limit_cores - 0.7)
+            c[("thr",)] += STEP_S * 10 * min(1.0, max(0.0, demand / wl.cpu_limit_cores - 0.7))
+            slow = cluster.scenario.capacity.slowdown(wl.name, pod.node, t)
+            if run is not None and slow > 1.0:  # on a saturated node its bursts hit the quota
+                c[("thr",)] += STEP_S * 10 * min(0.6, 0.08 * (slow - 1.0))
             store.add(cpu, "_total", labels, t, c[("cpu",)])
             store.add(mem, "", labels, t, round(cluster.memory_mi(pod, t) * _MI))
             store.add(periods, "_total", labels, t, c[("periods",)])

@@ -8,8 +8,10 @@ from __future__ import annotations
 import math
 import random
 
+from evals.simulator.capacity import Autoscaler
 from evals.simulator.lifecycle import Cluster, Pod
 from evals.simulator.metrics_app import db_pool_used
+from evals.simulator.node_state import NODE_CPUS, condition_true, disk_free, extra_cpu_cores
 from evals.simulator.openmetrics import MetricStore
 from evals.simulator.state import STEP_S, States
 
@@ -40,14 +42,12 @@ def _ksm_pod(store: MetricStore, cluster: Cluster, pod: Pod, t: float) -> None:
         1,
     )
     # Only the series people query (phase="Running", condition="true") keep the bundle small.
-    running = bool(pod.runs) and pod.runs[0].start <= t
-    store.add(
-        f("kube_pod_status_phase", "gauge", "The pods current phase."),
-        "",
-        {**base, "phase": "Running"},
-        t,
-        int(running),
-    )
+    evicted = pod.evicted is not None and t >= pod.evicted
+    running = bool(pod.runs) and pod.runs[0].start <= t and not evicted
+    phase = f("kube_pod_status_phase", "gauge", "The pods current phase.")
+    store.add(phase, "", {**base, "phase": "Running"}, t, int(running))
+    if pod.evicted is not None or not pod.node:
+        _ksm_displaced(store, pod, t, evicted)
     store.add(
         f("kube_pod_status_ready", "gauge", "Describes whether the pod is ready."),
         "",
@@ -111,6 +111,30 @@ def _ksm_pod(store: MetricStore, cluster: Cluster, pod: Pod, t: float) -> None:
         )
 
 
+def _ksm_displaced(store: MetricStore, pod: Pod, t: float, evicted: bool) -> None:
+    """Phase and reason series of an evicted pod, or of its replacement that cannot schedule."""
+    f = store.family
+    base = {"namespace": pod.workload.namespace, "pod": pod.name}
+    phase = f("kube_pod_status_phase", "gauge", "The pods current phase.")
+    if pod.evicted is not None:
+        store.add(phase, "", {**base, "phase": "Failed"}, t, int(evicted))
+        reason = f("kube_pod_status_reason", "gauge", "The pod status reasons")
+        store.add(reason, "", {**base, "reason": "Evicted"}, t, int(evicted))
+        return
+    store.add(phase, "", {**base, "phase": "Pending"}, t, 1)
+    store.add(
+        f(
+            "kube_pod_status_unschedulable",
+            "gauge",
+            "Describes the unschedulable status for the pod.",
+        ),
+        "",
+        base,
+        t,
+        1,
+    )
+
+
 def generate_kube_state(store: MetricStore, cluster: Cluster, states: States) -> None:
     """Emit kube-state-metrics series for pods, workloads, HPAs and nodes."""
     world = cluster.scenario.world
@@ -141,31 +165,43 @@ def generate_kube_state(store: MetricStore, cluster: Cluster, states: States) ->
         labels = {"namespace": wl.namespace, key: wl.name}
         for t in times:
             ready = sum(1 for p in cluster.pods_of(wl.name) if p.ready(t))
-            store.add(spec if is_deploy else sts_spec, "", labels, t, wl.replicas)
-            store.add(avail if is_deploy else sts_ready, "", labels, t, min(ready, wl.replicas))
-    for name in ("frontend", "api-gateway"):
-        wl = world.workload(name)
-        labels = {"namespace": "shop", "horizontalpodautoscaler": name}
-        for fam, value in (
-            ("spec_max_replicas", 6),
-            ("status_current_replicas", wl.replicas),
-            ("status_desired_replicas", wl.replicas),
-        ):
+            desired = cluster.desired(wl.name, t)
+            store.add(spec if is_deploy else sts_spec, "", labels, t, desired)
+            store.add(avail if is_deploy else sts_ready, "", labels, t, min(ready, desired))
+    _ksm_autoscalers(store, cluster, times)
+    cond = store.family("kube_node_status_condition", "gauge", "The condition of a cluster node.")
+    for node in world.nodes:
+        for condition in ("Ready", "MemoryPressure", "DiskPressure"):
+            labels = {"node": node, "condition": condition, "status": "true"}
+            for t in times:
+                store.add(cond, "", labels, t, int(condition_true(cluster, node, condition, t)))
+
+
+def _ksm_autoscalers(store: MetricStore, cluster: Cluster, times: list[float]) -> None:
+    """HPA series: the declared autoscalers, or by default fixed ones on frontend and gateway."""
+    declared = cluster.scenario.capacity.autoscalers
+    hpas = declared or tuple(Autoscaler(name, 2, 6) for name in ("frontend", "api-gateway"))
+    for hpa in hpas:
+        labels = {"namespace": "shop", "horizontalpodautoscaler": hpa.workload}
+        for fam in ("spec_max_replicas", "status_current_replicas", "status_desired_replicas"):
             family = store.family(
                 f"kube_horizontalpodautoscaler_{fam}", "gauge", f"HPA {fam.replace('_', ' ')}."
             )
             for t in times:
-                store.add(family, "", labels, t, value)
-    cond = store.family("kube_node_status_condition", "gauge", "The condition of a cluster node.")
-    for node in world.nodes:
-        for condition, healthy in (
-            ("Ready", "true"),
-            ("MemoryPressure", "false"),
-            ("DiskPressure", "false"),
-        ):
-            labels = {"node": node, "condition": condition, "status": "true"}
-            for t in times:
-                store.add(cond, "", labels, t, int(healthy == "true"))
+                value = hpa.max_replicas if fam == "spec_max_replicas" else None
+                store.add(family, "", labels, t, value or cluster.desired(hpa.workload, t))
+        if not declared:
+            continue  # the default series stay as they always were
+        limited = store.family(
+            "kube_horizontalpodautoscaler_status_condition",
+            "gauge",
+            "The condition of this autoscaler.",
+        )
+        cond = {**labels, "condition": "ScalingLimited", "status": "true"}
+        for t in times:
+            store.add(
+                limited, "", cond, t, int(cluster.desired(hpa.workload, t) >= hpa.max_replicas)
+            )
 
 
 def generate_nodes(store: MetricStore, cluster: Cluster, states: States) -> None:
@@ -181,6 +217,7 @@ def generate_nodes(store: MetricStore, cluster: Cluster, states: States) -> None
             "node": node,
         }
         fs_free = rng.uniform(40, 70) * 1024 * _MI
+        pressure = cluster.scenario.capacity.pressure(node)
         idle = user = rng.uniform(1e6, 3e6)
         for t in states.step_times():
             used = sum(cluster.memory_mi(p, t) for p in cluster.pods if p.node == node) * _MI
@@ -191,9 +228,12 @@ def generate_nodes(store: MetricStore, cluster: Cluster, states: States) -> None
                 "",
                 {**inst, "device": "/dev/nvme0n1p1", "fstype": "xfs", "mountpoint": "/"},
                 t,
-                round(fs_free),
+                round(disk_free(pressure, t, fs_free)),
             )
             busy = rng.uniform(0.2, 0.35)
+            extra = extra_cpu_cores(cluster, node, t)
+            if extra:  # a neighbour's CPU demand leaves the node almost no idle time
+                busy = min(0.985, busy + extra / NODE_CPUS)
             user += STEP_S * 4 * busy
             idle += STEP_S * 4 * (1 - busy)
             store.add(cpu, "_total", {**inst, "cpu": "0", "mode": "idle"}, t, idle)
@@ -306,9 +346,15 @@ def generate_exporters(store: MetricStore, cluster: Cluster, states: States) -> 
     resp = f("coredns_dns_responses", "counter", "Counter of response status codes.")
     for pod in coredns:
         lab = {"namespace": "kube-system", "pod": pod.name, "server": "dns://:53", "zone": "."}
-        total = rng.uniform(4e6, 6e6)
+        total, failed = rng.uniform(4e6, 6e6), 0.0
         for t in times:
-            total += STEP_S * rng.uniform(280, 320)
+            step = STEP_S * rng.uniform(280, 320)
+            total += step
+            # An ``error`` effect on coredns is the share of queries answered SERVFAIL.
+            failed += step * min(1.0, cluster.scenario.level("coredns", "error", t))
+            answered = total - failed
             store.add(req, "_total", {**lab, "proto": "udp", "type": "A"}, t, math.floor(total))
-            store.add(resp, "_total", {**lab, "rcode": "NOERROR"}, t, math.floor(total * 0.93))
-            store.add(resp, "_total", {**lab, "rcode": "NXDOMAIN"}, t, math.floor(total * 0.07))
+            store.add(resp, "_total", {**lab, "rcode": "NOERROR"}, t, math.floor(answered * 0.93))
+            store.add(resp, "_total", {**lab, "rcode": "NXDOMAIN"}, t, math.floor(answered * 0.07))
+            if failed >= 1.0:
+                store.add(resp, "_total", {**lab, "rcode": "SERVFAIL"}, t, math.floor(failed))

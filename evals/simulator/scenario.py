@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from agent.bundle.model import Category
+from evals.simulator.capacity import Capacity
+from evals.simulator.extras import Extras
 from evals.simulator.world import World, shop_world
 
-EffectKind = Literal["error", "latency", "memory", "crash"]
+EffectKind = Literal["error", "latency", "memory", "crash", "cpu", "refuse"]
 AlertKind = Literal["error_ratio", "latency_p99"]
 
 
@@ -25,7 +27,10 @@ class Effect:
     ``error``: extra share of the component's own requests that fail with ``code``;
     ``latency``: extra latency factor (level 3 = four times slower);
     ``memory``: extra memory-demand factor of its containers (OOMKills follow from the limit);
-    ``crash``: containers exit shortly after every start while the level is above 0.5.
+    ``crash``: containers exit shortly after every start while the level is above 0.5;
+    ``cpu``: extra CPU-demand factor of its containers (throttled at the limit);
+    ``refuse``: share of callers' connections failing before the component's handler runs (an
+    expired certificate): callers see errors, the component sees less traffic.
     ``templates`` are the log lines the component writes for its own failures.
     """
 
@@ -120,6 +125,8 @@ class Scenario:
     noise: tuple[NoiseLine, ...] = ()
     window_s: int = 3600
     world: World = field(default_factory=shop_world)
+    extras: Extras = field(default_factory=Extras)
+    capacity: Capacity = field(default_factory=Capacity)
 
     @property
     def start(self) -> float:

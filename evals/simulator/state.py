@@ -8,7 +8,7 @@ the same ``States`` table, which is what keeps metrics, logs and traces telling 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from evals.simulator.lifecycle import Cluster
 from evals.simulator.scenario import Scenario
@@ -79,6 +79,7 @@ def _service_point(
     t: float,
     own: tuple[float, str, float],
     peers: dict[str, Point],
+    shares: dict[str, float] | None = None,
 ) -> Point:
     own_err, code, factor = own
     calls: dict[str, float] = {}
@@ -89,6 +90,8 @@ def _service_point(
         if edge.fallback_for:
             continue
         peer = peers[edge.peer]
+        if shares:  # a surge through this service changed its mix of calls
+            edge = replace(edge, share=shares.get(edge.peer, edge.share))
         calls[edge.peer] = edge.share
         latency += edge.share * peer.latency
         fallback = fallbacks.get(edge.peer)
@@ -99,7 +102,10 @@ def _service_point(
             latency += share * fb.latency
             blame[fallback.peer] = share * fb.err
         elif edge.propagates:
-            blame[edge.peer] = edge.share * peer.err
+            # Connections the peer refuses (e.g. a failed TLS handshake) fail on top of its errors.
+            refused = scn.level(edge.peer, "refuse", t)
+            failed = peer.err + refused - peer.err * refused if refused else peer.err
+            blame[edge.peer] = edge.share * failed
     ok = 1.0 - own_err
     for b in blame.values():
         ok *= 1.0 - min(1.0, b)
@@ -108,6 +114,43 @@ def _service_point(
         worst = max(blame, key=lambda p: blame[p])
         code = "503" if peers[worst].code == "503" else "500"
     return Point(rps, err, own_err, code, latency, tuple(calls.items()), tuple(blame.items()))
+
+
+def _surge(scn: Scenario, rps: dict[str, float], t: float) -> dict[str, dict[str, float]]:
+    """Add every surge's extra requests along its path; return the call shares that change.
+
+    The extra requests reach the surging service through its first caller at each hop, so the
+    callers on the way up carry them too, and the services it calls receive their share.
+    """
+    world = scn.world
+    shares: dict[str, dict[str, float]] = {}
+    for surge in scn.capacity.surges:
+        extra = rps[surge.component] * surge.at(t)
+        if extra <= 0:
+            continue
+        down = [(surge.component, extra)]
+        while down:
+            name, more = down.pop()
+            rps[name] += more
+            down += [
+                (e.peer, more * e.share)
+                for e in world.service(name).edges
+                if not e.fallback_for and not world.is_datastore(e.peer)
+            ]
+        child = surge.component
+        while callers := world.callers_of(child):
+            caller = callers[0][0]
+            before = rps[caller.name]
+            mix = shares.setdefault(
+                caller.name, {e.peer: e.share for e in caller.edges if not e.fallback_for}
+            )
+            for peer in mix:
+                mix[peer] = (before * mix[peer] + (extra if peer == child else 0.0)) / (
+                    before + extra
+                )
+            rps[caller.name] = before + extra
+            child = caller.name
+    return shares
 
 
 def compute(scn: Scenario, cluster: Cluster) -> States:
@@ -125,15 +168,27 @@ def compute(scn: Scenario, cluster: Cluster) -> States:
             callers = world.callers_of(svc.name)
             base = sum(rps[c.name] * e.share for c, e in callers) if callers else svc.rps
             rps[svc.name] = base * (1.0 + rng.gauss(0.0, 0.04)) if not callers else base
+            refused = scn.level(svc.name, "refuse", t)
+            if refused:  # refused connections never reach the service's handler
+                rps[svc.name] *= 1.0 - refused
+        shares = _surge(scn, rps, t)
         peers: dict[str, Point] = {}
         for store in world.datastores:
             err, code, factor = _own(scn, cluster, store.name, t)
             callers = world.callers_of(store.name)
-            load = sum(rps[c.name] * e.share for c, e in callers)
+            load = sum(
+                rps[c.name] * shares.get(c.name, {}).get(e.peer, e.share) for c, e in callers
+            )
             peers[store.name] = Point(load, err, err, code, store.latency_s * factor)
         for svc in order:
             peers[svc.name] = _service_point(
-                scn, svc, rps[svc.name], t, _own(scn, cluster, svc.name, t), peers
+                scn,
+                svc,
+                rps[svc.name],
+                t,
+                _own(scn, cluster, svc.name, t),
+                peers,
+                shares.get(svc.name),
             )
         for name, point in peers.items():
             table[name].append(point)

@@ -107,7 +107,24 @@ class _Builder:
             ]
             name = "POST"
         error = f"{peer}: {'connection refused' if store.kind == 'redis' else 'unavailable'}"
+        effect = self.cluster.scenario.failing(peer, t)
+        if effect is not None and effect.templates:
+            error = effect.templates[0].split("\n")[0]
         return _Call(tr.new_id(), name, t, end, attrs, error if failed else None), failed
+
+    def _refused_call(self, tr: _Trace, peer: str, t: float) -> _Call | None:
+        """A CLIENT span whose connection ``peer`` refused, when this call is one of those."""
+        scn = self.cluster.scenario
+        share = scn.level(peer, "refuse", t)
+        # Drawing only while a refusal is active keeps other scenarios' traces unchanged.
+        if not share or self.rng.random() >= share:
+            return None
+        effect = next(e for e in scn.effects if e.component == peer and e.kind == "refuse")
+        error = effect.templates[0].split("\n")[0] if effect.templates else "connection refused"
+        method = self.world.service(peer).method
+        attrs = [_attr("http.request.method", method), _attr("server.address", f"{peer}.shop.svc")]
+        end = t + 0.002 * self.rng.lognormvariate(0, 0.3)  # the handshake fails fast
+        return _Call(tr.new_id(), method, t, end, attrs, error)
 
     def serve(self, tr: _Trace, svc: Service, parent: str, start: float) -> tuple[float, str]:
         """Record a SERVER span and its CLIENT children; return (end, status code)."""
@@ -118,6 +135,10 @@ class _Builder:
         own = point.latency - sum(
             share * self.states.at(p, start).latency for p, share in point.calls
         )
+        capacity = self.cluster.scenario.capacity
+        if capacity.contention:  # a pod on a CPU-starved node does its own work slower
+            node = next(p.node for p in self.cluster.pods_of(svc.name) if p.name == pod)
+            own *= capacity.slowdown(svc.name, node, start)
         t = start + max(0.0005, own * self.rng.lognormvariate(0, 0.4)) / 2
         edges = {e.peer: e for e in svc.edges}
         failed_by: str | None = None
@@ -133,6 +154,8 @@ class _Builder:
             if self.world.is_datastore(peer):
                 call, failed = self._store_call(tr, peer, t)
                 covered = any(e.fallback_for == peer for e in svc.edges)
+            elif (refused := self._refused_call(tr, peer, t)) is not None:
+                call, failed, covered = refused, True, False
             else:
                 peer_svc = self.world.service(peer)
                 span_id = tr.new_id()

@@ -84,7 +84,10 @@ def test_incident_catalog_and_truth_validate(bundle: Path) -> None:
     assert incident.window.end == incident.now
     Catalog.model_validate(yaml.safe_load((bundle / "catalog.yaml").read_text()))
     truth = Truth.model_validate(yaml.safe_load((bundle / "truth.yaml").read_text()))
-    assert truth.root_cause.component in {w.name for w in SCENARIOS[0].world.workloads}
+    world = next(s for s in SCENARIOS if s.id == bundle.name).world
+    known = {w.name for w in world.workloads} | {d.name for d in world.datastores}
+    known |= set(world.nodes)
+    assert truth.root_cause.component in known  # a workload, a dependency or a node
 
 
 def test_title_and_id_do_not_name_the_cause(bundle: Path) -> None:
@@ -203,18 +206,24 @@ def test_metrics_are_grouped_ordered_and_monotonic(bundle: Path) -> None:
 
 
 def test_onset_follows_the_cause_in_k8s(bundle: Path) -> None:
-    """The first error spans come after the last causal change recorded in the cluster."""
+    """The first error spans (or the alert, when nothing fails) come after the cause."""
     scn = next(s for s in SCENARIOS if s.id == bundle.name)
     causes = [r.at for r in scn.rollouts if r.workload == scn.truth.component] + [
         e.start for e in scn.effects if e.component == scn.truth.component
     ]
+    causes += [p.start for p in scn.capacity.pressures if p.node == scn.truth.component]
+    causes += [s.start for s in scn.capacity.surges if s.component == scn.truth.component]
+    fired = parse(json.loads((bundle / "alert.json").read_text())["alerts"][0]["startsAt"])
     first_error = min(
-        int(s["startTimeUnixNano"]) / 1e9
-        for t in _jsonl(bundle / "traces.jsonl")
-        for rs in t["resourceSpans"]
-        for ss in rs["scopeSpans"]
-        for s in ss["spans"]
-        if s["status"]["code"] == "STATUS_CODE_ERROR"
-        and int(s["startTimeUnixNano"]) / 1e9 > scn.start + 60
+        (
+            int(s["startTimeUnixNano"]) / 1e9
+            for t in _jsonl(bundle / "traces.jsonl")
+            for rs in t["resourceSpans"]
+            for ss in rs["scopeSpans"]
+            for s in ss["spans"]
+            if s["status"]["code"] == "STATUS_CODE_ERROR"
+            and int(s["startTimeUnixNano"]) / 1e9 > scn.start + 60
+        ),
+        default=fired,  # a latency-only incident has no error spans
     )
     assert min(causes) <= first_error

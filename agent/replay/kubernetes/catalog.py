@@ -54,6 +54,9 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType("apps", "v1", "statefulsets", "StatefulSet", True, ("sts",), ("all",)),
     ResourceType("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",), ("all",)),
     ResourceType("events.k8s.io", "v1", "events", "Event", True, ("ev",)),
+    ResourceType(
+        "autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ("hpa",)
+    ),
 )
 
 # Subresources a client may discover; only pods/log is actually served (read-only).
@@ -61,7 +64,11 @@ _SUBRESOURCES: Mapping[tuple[str, str], tuple[tuple[str, str, tuple[str, ...]], 
     ("", "pods"): (("log", "Pod", ("get",)),),
 }
 
-_GROUP_VERSIONS: tuple[tuple[str, str], ...] = (("apps", "v1"), ("events.k8s.io", "v1"))
+_GROUP_VERSIONS: tuple[tuple[str, str], ...] = (
+    ("apps", "v1"),
+    ("events.k8s.io", "v1"),
+    ("autoscaling", "v2"),
+)
 
 
 def find_type(group: str, version: str, name: str) -> ResourceType | None:

@@ -265,7 +265,7 @@ def test_discovery(k8s_url: str) -> None:
         assert not core["nodes"]["namespaced"]
         assert core["pods/log"]["verbs"] == ["get"]
         groups = [g["name"] for g in http.get("/apis").json()["groups"]]
-        assert groups == ["apps", "events.k8s.io"]
+        assert groups == ["apps", "events.k8s.io", "autoscaling"]
         apps = http.get("/apis/apps/v1").json()
         assert {r["kind"] for r in apps["resources"]} == {
             "Deployment",
