@@ -23,6 +23,8 @@ _COMMANDS = (
     "agent.cli.logs",
     "agent.cli.approve",
     "agent.cli.policy",
+    "agent.cli.eval",
+    "agent.cli.record",
 )
 
 

@@ -172,6 +172,16 @@ class KubeReader:
             f"list configmaps in {namespace}", self._core.list_namespaced_config_map, namespace
         )
 
+    def list_services(self, namespace: str) -> dict[str, Any]:
+        """A ServiceList."""
+        return self._json(
+            f"list services in {namespace}", self._core.list_namespaced_service, namespace
+        )
+
+    def read_namespace(self, name: str) -> dict[str, Any]:
+        """One Namespace."""
+        return self._json(f"get namespace {name}", self._core.read_namespace, name)
+
     def list_nodes(self, label_selector: str | None = None) -> dict[str, Any]:
         """A NodeList."""
         return self._json(

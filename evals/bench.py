@@ -1,0 +1,249 @@
+"""``make bench``: performance figures of the replay, the investigation and the tools.
+
+``python -m evals.bench --out .bench/bench.json [--quick]`` prints a table with each figure's
+goal and pass/fail and writes every figure as JSON. ``--quick`` measures one bundle and small
+samples (the smoke test's mode). Benchmarks are measurements, never assertions in the suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agent.audit import AuditLog
+from agent.bundle.model import Catalog
+from agent.config import ModelSettings, ReplaySettings
+from agent.dispatch.pipeline import Dispatcher
+from agent.investigation.state import InvestigationState
+from agent.logs.bench import lines_per_second, sample_lines
+from agent.logs.miner import TemplateMiner
+from agent.replay.environment import Endpoints, ReplayEnvironment
+from agent.safety.redact import Redactor
+from policies.decision import ToolCall
+from policies.scope import derive_scope
+from tools.base import OutputLimits, Registry, ToolContext
+from tools.catalog import all_tools
+from tools.clients import Backends
+
+from .runner import EvalConfig, brain_factory, find_bundles, investigate_replay, run_cases
+
+INCIDENTS = Path(__file__).resolve().parent.parent / "fixtures" / "incidents"
+# name -> (goal, True when higher is better)
+GOALS: dict[str, tuple[float, bool]] = {
+    "start_warm_seconds_max": (3.0, False),
+    "investigation_seconds_p50": (1.0, False),
+    "tool_result_tokens_max": (15_000, False),
+    "mining_lines_per_second": (20_000, True),
+    "raw_to_model_ratio": (10.0, True),
+}
+
+
+def _rss_mb() -> float:
+    """Peak RSS of this process plus its largest finished child (Prometheus), in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round((own + child) / 1024, 1)
+
+
+def measure_start(bundle: Path, cache: Path) -> dict[str, float]:
+    """Cold (empty backfill cache) then warm start time of one bundle's replay."""
+    figures: dict[str, float] = {}
+    for mode in ("cold", "warm"):
+        began = time.perf_counter()
+        with ReplayEnvironment(bundle, ReplaySettings(cache_dir=cache)):
+            figures[f"{mode}_seconds"] = round(time.perf_counter() - began, 3)
+    return figures
+
+
+def redispatch(
+    endpoints: Endpoints, catalog: Catalog, state: InvestigationState
+) -> dict[str, float]:
+    """Re-run the investigation's backend calls to weigh raw responses against model text.
+
+    The loop's records keep only the text the model saw, so the calls are dispatched again
+    through a fresh pipeline, which exposes each result's raw byte count and backend time.
+    """
+    config = EvalConfig(make_brain=brain_factory("offline", ModelSettings()))
+    backends = Backends.from_urls(
+        prometheus=endpoints.prometheus,
+        loki=endpoints.loki,
+        tempo=endpoints.tempo,
+        kubeconfig=endpoints.kubeconfig,
+        alertmanager=endpoints.alertmanager,
+    )
+    try:
+        scope = derive_scope(state.alert, catalog, config.policy)
+        ctx = ToolContext(
+            backends=backends,
+            now=endpoints.now,
+            alert=state.alert,
+            scope=scope,
+            limits=OutputLimits(),
+        )
+        registry = Registry(all_tools()).view(frozenset(config.policy.allowed_tools()))
+        dispatcher = Dispatcher(
+            registry, config.policy, ctx, Redactor(secrets.token_bytes(32)), AuditLog(None)
+        )
+        calls = [
+            ToolCall(id=c.id, name=c.name, arguments=c.arguments)
+            for t in state.turns
+            for c in t.calls
+            if registry.get(c.name) is not None
+        ]
+        began = time.perf_counter()
+        outcomes = [dispatcher.dispatch(call) for call in calls]
+        total_ms = (time.perf_counter() - began) * 1000
+    finally:
+        backends.close()
+    raw = sum(o.result.raw_bytes for o in outcomes)
+    shown = sum(len(o.text.encode()) for o in outcomes)
+    backend_ms = sum(o.duration_ms for o in outcomes)
+    return {
+        "raw_bytes": raw,
+        "model_bytes": shown,
+        "raw_to_model_ratio": round(raw / shown, 1) if shown else 0.0,
+        "dispatch_ms": round(total_ms, 1),
+        "backend_ms": round(backend_ms, 1),
+        "overhead_ms": round(total_ms - backend_ms, 1),
+    }
+
+
+def measure_investigation(bundle: Path, cache: Path, repeats: int) -> dict[str, Any]:
+    """Offline investigations of one bundle against a warm replay: wall time, tokens, bytes."""
+    config = EvalConfig(make_brain=brain_factory("offline", ModelSettings()))
+    replay = ReplayEnvironment(bundle, ReplaySettings(cache_dir=cache))
+    with replay as endpoints:
+        catalog, fingerprint = replay.bundle.catalog, replay.bundle.incident.alert_fingerprint
+        times: list[float] = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            _, state = investigate_replay(endpoints, catalog, fingerprint, config)
+            times.append(time.perf_counter() - began)
+        figures: dict[str, Any] = {
+            "investigation_seconds": [round(t, 3) for t in times],
+            "tool_result_tokens": state.usage.tool_result_tokens,
+        }
+        figures.update(redispatch(endpoints, catalog, state))
+    return figures
+
+
+def _safely(what: str, errors: list[str], func: Any, *args: Any) -> Any:
+    """Run one measurement; a failure is recorded, not fatal (the other figures still count)."""
+    try:
+        return func(*args)
+    except Exception as exc:  # a benchmark reports what it could measure
+        errors.append(f"{what}: {type(exc).__name__}: {exc}")
+        return None
+
+
+def run_bench(bundles: Sequence[Path], *, quick: bool) -> dict[str, Any]:
+    """Every figure, with goals and pass/fail, as one JSON-ready dict."""
+    errors: list[str] = []
+    per_bundle: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-cache-") as tmp:
+        for bundle in bundles:
+            cache = Path(tmp) / bundle.name
+            figures: dict[str, Any] = (
+                _safely(f"start {bundle.name}", errors, measure_start, bundle, cache) or {}
+            )
+            investigation = _safely(
+                f"investigate {bundle.name}",
+                errors,
+                measure_investigation,
+                bundle,
+                cache,
+                1 if quick else 3,
+            )
+            figures.update(investigation or {})
+            per_bundle[bundle.name] = figures
+    lines = sample_lines(5_000 if quick else 50_000)
+    throughput = {
+        "mining_lines_per_second": round(lines_per_second(TemplateMiner().add, lines)),
+        "redaction_lines_per_second": round(lines_per_second(Redactor(b"bench").redact, lines)),
+    }
+    eval_wall = _safely("eval", errors, _eval_seconds, list(bundles))
+    results = {**_totals(per_bundle), **throughput, "eval_jobs2_wall_seconds": eval_wall}
+    results["peak_rss_mb"] = _rss_mb()
+    return {
+        "bundles": per_bundle,
+        "results": results,
+        "goals": _verdicts(results),
+        "errors": errors,
+    }
+
+
+def _eval_seconds(bundles: list[Path]) -> float:
+    config = EvalConfig(make_brain=brain_factory("offline", ModelSettings()))
+    return run_cases(bundles, config, jobs=2).summary.wall_seconds
+
+
+def _totals(per_bundle: dict[str, Any]) -> dict[str, Any]:
+    figures = per_bundle.values()
+    warm = [f["warm_seconds"] for f in figures if "warm_seconds" in f]
+    cold = [f["cold_seconds"] for f in figures if "cold_seconds" in f]
+    runs = [t for f in figures for t in f.get("investigation_seconds", [])]
+    tokens = [f["tool_result_tokens"] for f in figures if "tool_result_tokens" in f]
+    raw = sum(f.get("raw_bytes", 0) for f in figures)
+    shown = sum(f.get("model_bytes", 0) for f in figures)
+    return {
+        "start_cold_seconds_max": max(cold, default=None),
+        "start_warm_seconds_max": max(warm, default=None),
+        "investigation_seconds_p50": round(statistics.median(runs), 3) if runs else None,
+        "tool_result_tokens_max": max(tokens, default=None),
+        "raw_to_model_ratio": round(raw / shown, 1) if shown else None,
+        "tool_overhead_ms": round(sum(f.get("overhead_ms", 0.0) for f in figures), 1),
+        "tool_backend_ms": round(sum(f.get("backend_ms", 0.0) for f in figures), 1),
+    }
+
+
+def _verdicts(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    verdicts = {}
+    for name, (goal, higher) in GOALS.items():
+        value = results.get(name)
+        passed = value is not None and (value >= goal if higher else value <= goal)
+        verdicts[name] = {"goal": goal, "value": value, "pass": passed}
+    return verdicts
+
+
+def render(report: dict[str, Any]) -> str:
+    """The terminal table: each result, its goal and pass/fail; then any errors."""
+    rows = []
+    for name, value in report["results"].items():
+        verdict = report["goals"].get(name)
+        goal = (
+            "" if verdict is None else ("≥ " if GOALS[name][1] else "≤ ") + f"{verdict['goal']:g}"
+        )
+        status = "" if verdict is None else ("PASS" if verdict["pass"] else "FAIL")
+        rows.append((name, "-" if value is None else str(value), goal, status))
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{n.ljust(width)}  {v:>12}  {g:>10}  {s}".rstrip() for n, v, g, s in rows]
+    lines.extend(f"error: {e}" for e in report["errors"])
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; 0 when every goal passes, 1 otherwise."""
+    parser = argparse.ArgumentParser(prog="python -m evals.bench", description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path(".bench/bench.json"))
+    parser.add_argument("--quick", action="store_true", help="one bundle, small samples")
+    parser.add_argument("bundles", nargs="*", type=Path, help="default: fixtures/incidents")
+    args = parser.parse_args(argv)
+    bundles = find_bundles(args.bundles or [INCIDENTS])
+    report = run_bench(bundles[:1] if args.quick else bundles, quick=args.quick)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    sys.stdout.write(render(report))
+    return 0 if all(v["pass"] for v in report["goals"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

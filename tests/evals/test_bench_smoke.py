@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from incidents import INCIDENTS
+
+from evals import bench
+
+
+@pytest.mark.replay
+@pytest.mark.slow
+def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    code = bench.main(["--quick", "--out", str(out), str(INCIDENTS / "checkout-5xx-0412")])
+    assert code in (0, 1)  # a missed goal is a finding, not a crash
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["errors"] == []
+    assert set(report["goals"]) == set(bench.GOALS)
+    for key in (
+        "start_cold_seconds_max",
+        "investigation_seconds_p50",
+        "raw_to_model_ratio",
+        "mining_lines_per_second",
+        "redaction_lines_per_second",
+        "eval_jobs2_wall_seconds",
+        "peak_rss_mb",
+        "tool_overhead_ms",
+    ):
+        assert report["results"][key] is not None, key
+    assert list(report["bundles"]) == ["checkout-5xx-0412"]
