@@ -163,7 +163,11 @@ class ListMetricsInput(TimeRangeInput):
 
     match: str = Field(
         min_length=1,
-        description="Substring of the metric names to find, e.g. http_requests or memory.",
+        description="Substring of the metric names to find, optionally followed by label "
+        'matchers that the series must carry, e.g. http_requests{namespace="shop"} or '
+        '{namespace="shop"} (every metric in that namespace). Metrics outside the '
+        "investigation's namespaces (except node_, probe_, kube_node_, machine_) need the "
+        "namespace matcher.",
     )
     label: str | None = Field(
         default=None,
@@ -172,10 +176,27 @@ class ListMetricsInput(TimeRangeInput):
     )
 
 
+# ``name`` or ``name{matchers}`` or ``{matchers}``: a substring plus optional label matchers.
+_MATCH = re.compile(r"^(?P<name>[^{}]*?)\s*(?:\{(?P<matchers>.*)\})?\s*$", re.DOTALL)
+
+
+def _split_match(match: str) -> tuple[str, str]:
+    """``(name substring, label matchers)`` of ``match`` (matchers without braces, maybe empty)."""
+    found = _MATCH.match(match)
+    if found is None:  # unbalanced braces: treat it all as a substring, as before
+        return match, ""
+    return found["name"].strip(), (found["matchers"] or "").strip().strip(",")
+
+
 def _name_regex(match: str) -> str:
-    """A PromQL selector for metric names containing ``match`` (case-insensitive)."""
-    literal = re.escape(match).replace("\\", "\\\\").replace('"', '\\"')
-    return f'{{__name__=~"(?i).*{literal}.*"}}'
+    """A PromQL selector for metric names containing the substring of ``match``.
+
+    Label matchers given after the substring (``http{namespace="shop"}``) restrict the series.
+    """
+    name, matchers = _split_match(match)
+    literal = re.escape(name).replace("\\", "\\\\").replace('"', '\\"')
+    extra = f", {matchers}" if matchers else ""
+    return f'{{__name__=~"(?i).*{literal}.*"{extra}}}'
 
 
 def list_metrics(args: ListMetricsInput, ctx: ToolContext) -> ToolResult:
@@ -206,18 +227,28 @@ def list_metrics(args: ListMetricsInput, ctx: ToolContext) -> ToolResult:
             ]
             data = {"label": args.label, "values": items, "total": len(values)}
         else:
-            names = prom.metric_names(args.match, start=span.start, end=span.end)
+            needle, matchers = _split_match(args.match)
+            if matchers:
+                found = prom.label_values("__name__", [selector], span.start, span.end)
+                names = sorted(found)
+            else:
+                names = prom.metric_names(needle, start=span.start, end=span.end)
             items = []
+            label_names: dict[str, list[str]] = {}
             for i, name in enumerate(names[:_MAX_NAMES]):
                 if i < _SAMPLED_NAMES:
+                    series = f"{name}{{{matchers}}}" if matchers else name
                     labels = [
-                        n for n in prom.label_names([name], span.start, span.end) if n != "__name__"
+                        n
+                        for n in prom.label_names([series], span.start, span.end)
+                        if n != "__name__"
                     ]
+                    label_names[name] = labels
                     items.append(f"{name} {{{', '.join(labels)}}}")
                 else:
                     items.append(name)
             head = [f"{len(names)} metric names contain {args.match!r} (with their label names)"]
-            data = {"names": names[:_MAX_NAMES], "total": len(names)}
+            data = {"names": names[:_MAX_NAMES], "total": len(names), "labels": label_names}
     except BackendError as exc:
         return failed("list_metrics", exc, request, span, f"metric names matching {args.match!r}")
     total = int(data["total"])

@@ -12,12 +12,13 @@ from .base import TimeSpan, ToolContext, ToolResult
 from .clients import TempoReader
 from .result import envelope, failed, not_configured, span_text, untrusted_flags
 from .summarise.numbers import clock
-from .summarise.servicegraph import build_edges
-from .summarise.spans import Span, spans_from_otlp, summarise_trace
+from .summarise.servicegraph import build_edges, percentile
+from .summarise.spans import Span, error_origins, spans_from_otlp, summarise_trace
 from .timerange import TimeRangeInput
 
 _TRACEQL_DURATION = r"^\d+(\.\d+)?(ns|us|µs|ms|s|m|h)$"
 _GRAPH_SAMPLE = 25  # traces fetched to build a service graph
+_GRAPH_ERRORS = 10  # of which at most this many are failing traces
 
 
 class TraceInput(TimeRangeInput):
@@ -87,6 +88,7 @@ def _one_trace(
             "services": summary.services,
             "errors": summary.errors,
             "critical_path": summary.critical_path,
+            "error_origins": error_origins(spans)[:5],
         },
         raw_bytes=raw,
         narrow_hint="",
@@ -164,26 +166,34 @@ class GraphInput(TimeRangeInput):
 def service_graph(args: GraphInput, ctx: ToolContext) -> ToolResult:
     """Map which services call which, with call counts, error rates and p50/p95 latency.
 
-    Built from a sample of traces in the range (default last hour), optionally only traces
-    touching `service`. Use it to find the dependency where errors or latency originate: an
+    Built from a sample of traces in the range (default last hour), failing traces first,
+    optionally only traces touching `service`. Use it to find the dependency where errors or latency originate: an
     edge with a high error rate or p95 points at the callee.
     """
     span = args.span(ctx)
     query = traceql(args.service, False, None)
-    request = f"TraceQL {query} {span_text(span)} limit {_GRAPH_SAMPLE}, then GET /api/traces/<id> for each"
+    failing = traceql(args.service, True, None)
+    request = (
+        f"TraceQL {failing} limit {_GRAPH_ERRORS} and {query} {span_text(span)} limit "
+        f"{_GRAPH_SAMPLE}, then GET /api/traces/<id> for each of {_GRAPH_SAMPLE}"
+    )
     tempo = ctx.backends.tempo
     if tempo is None:
         return not_configured("service_graph", "Tempo", request, span)
     spans: list[Span] = []
     try:
+        # A plain sample may hold no failing trace at all when errors are a few percent of
+        # traffic; failing traces go first so the edges where errors start are always seen.
+        with_errors = tempo.search(failing, span.start, span.end, _GRAPH_ERRORS)
         found = tempo.search(query, span.start, span.end, _GRAPH_SAMPLE)
-        raw = found.raw_bytes
-        ids = [
-            str(t.get("traceID"))
-            for t in (found.body or {}).get("traces") or []
-            if t.get("traceID")
+        raw = with_errors.raw_bytes + found.raw_bytes
+        listed = [
+            *((with_errors.body or {}).get("traces") or []),
+            *((found.body or {}).get("traces") or []),
         ]
-        for trace_id in ids[:_GRAPH_SAMPLE]:
+        ids = list(dict.fromkeys(str(t.get("traceID")) for t in listed if t.get("traceID")))
+        ids = ids[:_GRAPH_SAMPLE]
+        for trace_id in ids:
             got, size = _fetch_spans(tempo, trace_id)
             spans.extend(got)
             raw += size
@@ -204,7 +214,9 @@ def service_graph(args: GraphInput, ctx: ToolContext) -> ToolResult:
                     "caller": e.caller,
                     "callee": e.callee,
                     "calls": e.calls,
-                    "error_rate": e.error_rate,
+                    "error_rate": round(e.error_rate, 4),
+                    "p50_ms": round(percentile(e.durations_ms, 0.5), 1),
+                    "p95_ms": round(percentile(e.durations_ms, 0.95), 1),
                 }
                 for e in edges
             ],

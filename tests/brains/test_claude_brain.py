@@ -161,8 +161,10 @@ def test_repeated_529_stops_at_the_deadline() -> None:
         make_brain(api, clock, deadline=1060.0).next_turn(make_state(), TOOLS)
     assert clock.now <= 1060.0
     assert 2 <= len(api.requests) <= 10
-    # Jittered exponential backoff: waits grow.
-    assert clock.sleeps == sorted(clock.sleeps) or len(clock.sleeps) < 3
+    # Jittered exponential backoff: each wait lies in [backoff/2, backoff], backoff doubling to 30 s.
+    for attempt, wait in enumerate(clock.sleeps):
+        backoff = min(30.0, 2.0**attempt)
+        assert backoff / 2 <= wait <= backoff
 
 
 @pytest.mark.parametrize(

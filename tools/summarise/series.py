@@ -28,6 +28,7 @@ class SeriesSummary:
     mean: float
     last: float
     last_ts: float
+    first_ts: float
     window_mean: float | None
     baseline_mean: float | None
     change: ChangePoint | None
@@ -42,6 +43,7 @@ class SeriesSummary:
             "max": self.maximum,
             "mean": self.mean,
             "last": self.last,
+            "first_at": clock(self.first_ts),
             "window_mean": self.window_mean,
             "baseline_mean": self.baseline_mean,
         }
@@ -124,6 +126,7 @@ def summarise_series(
         mean=statistics.fmean(numbers),
         last=points[-1][1],
         last_ts=points[-1][0],
+        first_ts=points[0][0],
         window_mean=statistics.fmean(window) if window else None,
         baseline_mean=statistics.fmean(baseline) if baseline else None,
         change=change,

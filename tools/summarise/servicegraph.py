@@ -11,9 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .spans import Span, children
-
-_PEER_KEYS = ("peer.service", "server.address", "net.peer.name", "db.system")
+from .spans import Span, children, peer_of
 
 
 @dataclass(slots=True)
@@ -64,8 +62,8 @@ def build_edges(spans: Sequence[Span]) -> list[Edge]:
         parent = by_id.get((span.trace_id, span.parent_id)) if span.parent_id else None
         if parent is not None and parent.service != span.service:
             record(parent.service, span.service, span)
-        elif span.kind == "CLIENT" and not tree.get(span.span_id):
-            peer = next((span.attributes[k] for k in _PEER_KEYS if span.attributes.get(k)), None)
+        elif not tree.get(span.span_id):
+            peer = peer_of(span)
             if peer and peer != span.service:
                 record(span.service, peer, span)
     return sorted(edges.values(), key=lambda e: (-e.calls, e.caller, e.callee))

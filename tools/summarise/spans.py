@@ -88,6 +88,40 @@ def roots(spans: Sequence[Span]) -> list[Span]:
     return [s for s in spans if not s.parent_id or s.parent_id not in ids]
 
 
+_PEER_KEYS = ("peer.service", "server.address", "net.peer.name", "db.system")
+
+
+def peer_of(span: Span) -> str | None:
+    """The remote peer a CLIENT span names (``peer.service``, ``server.address``...), if any."""
+    if span.kind != "CLIENT":
+        return None
+    return next((span.attributes[k] for k in _PEER_KEYS if span.attributes.get(k)), None)
+
+
+def error_origins(spans: Sequence[Span]) -> list[dict[str, str]]:
+    """The failing spans none of whose children failed: where the errors of a trace begin.
+
+    A failing CLIENT span without children called an uninstrumented peer; its ``peer`` says
+    which (the fault may be there rather than in the calling service).
+    """
+    tree = children(spans)
+    origins = []
+    for span in sorted(spans, key=lambda s: (s.start_ns, s.span_id)):
+        kids = tree.get(span.span_id, [])
+        if not span.error or any(k.error for k in kids):
+            continue
+        peer = peer_of(span) if not kids else None
+        origins.append(
+            {
+                "service": span.service,
+                "span": span.name,
+                "peer": peer or "",
+                "message": span.message,
+            }
+        )
+    return origins
+
+
 def critical_path(spans: Sequence[Span]) -> list[Span]:
     """From the root that ends last, repeatedly step to the child that ends last."""
     starts = roots(spans)

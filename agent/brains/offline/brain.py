@@ -1,0 +1,354 @@
+"""The offline investigator: a fixed, deterministic SRE routine over the tools.
+
+Turn 1 surveys (alert, metric discovery, service graph, error traces, changes, events);
+turn 2 measures (error traces' span trees, per-service error and latency onsets, saturation
+queries for the discovered metrics); turn 3 looks closely at the leading suspect (its pods,
+rollout history and new log templates); turn 4 writes the ledger and the report. Each turn's
+calls are independent, so they run in parallel. The phase is derived from the state, so a
+resumed investigation continues where it stopped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent.bundle.model import Catalog
+from agent.investigation.brain import BrainTurn, ToolRequest
+from agent.investigation.ledger import PROPOSE, SUBMIT, UPDATE
+from agent.investigation.state import CallRecord, InvestigationState
+
+from . import evidence as ev
+from .analysis import Context, Suspects, change_facts, symptoms
+from .causes import event_facts, log_facts, metric_facts, pod_facts
+from .queries import merge_listings, request_queries, saturation_queries
+from .rank import Verdict, rank, refutable
+from .report import evidence_items, remediation, statement, submission
+
+_SURVEY_LOOKBACK = timedelta(minutes=30)
+_CHANGES_LOOKBACK = timedelta(hours=3)
+_MAX_REFUTED = 2
+
+
+class OfflineBrain:
+    """Deterministic investigator used without an API key (and as the eval baseline)."""
+
+    name = "offline"
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    # -- the phases ---------------------------------------------------------------------
+
+    def next_turn(self, state: InvestigationState, tools: list[dict[str, Any]]) -> BrainTurn:
+        """The calls of the first phase not yet run (phases are known by their call ids)."""
+        done = {r.id.split("_", 1)[0] for turn in state.turns for r in turn.calls}
+        phases = (
+            ("t0", self._survey, "survey the incident"),
+            ("t1", self._measure, "measure onsets and saturation"),
+            ("t2", self._inspect, "inspect the leading suspects"),
+        )
+        for prefix, plan, text in phases:
+            if prefix in done:
+                continue
+            calls = plan(state)
+            if calls:
+                return BrainTurn(calls=calls, text=text)
+        return BrainTurn(calls=self._conclude(state), text="conclude")
+
+    def final_turn(
+        self, state: InvestigationState, reason: str, submit_schema: dict[str, Any]
+    ) -> BrainTurn:
+        """Submit whatever the evidence so far supports."""
+        calls = [c for c in self._conclude(state) if c.name == SUBMIT]
+        return BrainTurn(calls=calls, text=f"stopping early: {reason}")
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _service(self, state: InvestigationState) -> str:
+        labels = state.alert.labels
+        return next((labels[k] for k in ("service", "app", "job") if labels.get(k)), "")
+
+    def _namespaces(self, state: InvestigationState) -> list[str]:
+        """The alert's namespace, its service's and its direct dependencies' (the scope)."""
+        names = {state.alert.namespace or ""}
+        services = {s.name: s for s in self._catalog.services}
+        own = services.get(self._service(state))
+        if own is not None:
+            names.add(own.namespace or "")
+            names.update(services[d].namespace or "" for d in own.dependencies if d in services)
+        return sorted(n for n in names if n)
+
+    def _known(self) -> frozenset[str]:
+        names = {s.name for s in self._catalog.services}
+        for service in self._catalog.services:
+            names.update(service.dependencies)
+        return frozenset(names)
+
+    def _dependencies(self, state: InvestigationState) -> frozenset[str]:
+        """Catalogue entries that are backing systems: depended on, outside the alert's area."""
+        services = {s.name: s for s in self._catalog.services}
+        home = set(self._namespaces(state)[:1]) | {state.alert.namespace or ""}
+        out = set()
+        for service in self._catalog.services:
+            for dep in service.dependencies:
+                entry = services.get(dep)
+                if entry is None or entry.namespace not in home or not entry.dependencies:
+                    out.add(dep)
+        return frozenset(out)
+
+    @staticmethod
+    def _turns(state: InvestigationState) -> list[list[CallRecord]]:
+        return [turn.calls for turn in state.turns]
+
+    @staticmethod
+    def _span(start: datetime, end: datetime) -> dict[str, str]:
+        return {"start": start.isoformat(), "end": end.isoformat()}
+
+    def _now(self, state: InvestigationState) -> datetime:
+        return max(state.started_at, state.alert.starts_at)
+
+    def _onset(self, state: InvestigationState) -> datetime:
+        for record in ev.records(self._turns(state), "alert_context"):
+            for fact in ev.series(record):
+                moments = [m for m in (fact.first_at, fact.change_at) if m is not None]
+                if moments:
+                    return min(moments)
+        return state.alert.starts_at
+
+    def _context(self, state: InvestigationState) -> Context:
+        return Context(
+            service=self._service(state),
+            onset=self._onset(state),
+            known=self._known(),
+            datastores=self._dependencies(state),
+        )
+
+    def _survey(self, state: InvestigationState) -> list[ToolRequest]:
+        now = self._now(state)
+        start = state.alert.starts_at - _SURVEY_LOOKBACK
+        namespaces = self._namespaces(state)
+        scoped = "|".join(namespaces)
+        calls = [
+            ToolRequest("t0_alert", "alert_context", {}),
+            ToolRequest("t0_graph", "service_graph", self._span(start, now)),
+            ToolRequest(
+                "t0_errors",
+                "trace_lookup",
+                {"errors_only": True, "limit": 10, **self._span(start, now)},
+            ),
+        ]
+        if scoped:
+            calls += [
+                ToolRequest(
+                    "t0_metrics_req", "list_metrics", {"match": f'request{{namespace=~"{scoped}"}}'}
+                ),
+                ToolRequest(
+                    "t0_metrics_ns", "list_metrics", {"match": f'{{namespace=~"{scoped}"}}'}
+                ),
+            ]
+        calls += [
+            ToolRequest("t0_metrics_node", "list_metrics", {"match": "node_"}),
+            ToolRequest("t0_metrics_probe", "list_metrics", {"match": "probe_"}),
+        ]
+        for i, namespace in enumerate(namespaces):
+            calls.append(
+                ToolRequest(
+                    f"t0_changes_{i}",
+                    "deployment_history",
+                    {"namespace": namespace, **self._span(now - _CHANGES_LOOKBACK, now)},
+                )
+            )
+            calls.append(
+                ToolRequest(
+                    f"t0_events_{i}",
+                    "k8s_events",
+                    {"namespace": namespace, **self._span(now - timedelta(hours=1), now)},
+                )
+            )
+        return calls
+
+    def _measure(self, state: InvestigationState) -> list[ToolRequest]:
+        turns = self._turns(state)
+        now = self._now(state)
+        start = state.alert.starts_at - _SURVEY_LOOKBACK
+        calls: list[ToolRequest] = []
+        found = ev.records(turns, "trace_lookup")
+        traces = [t for r in found for t in r.data.get("traces") or []]
+        # The failing traces touching most spans show the deepest error chains.
+        traces.sort(key=lambda t: (-int(t.get("matched_spans") or 0), str(t.get("trace_id"))))
+        for i, trace in enumerate(traces[:2]):
+            calls.append(
+                ToolRequest(f"t1_trace_{i}", "trace_lookup", {"trace_id": str(trace["trace_id"])})
+            )
+        metrics = merge_listings(r.data for r in ev.records(turns, "list_metrics"))
+        namespaces = self._namespaces(state)
+        if namespaces:
+            for query in [
+                *request_queries(metrics, namespaces),
+                *saturation_queries(metrics, namespaces),
+            ]:
+                calls.append(
+                    ToolRequest(
+                        f"t1_q_{query.role}",
+                        "query_metrics",
+                        {"query": query.promql, **self._span(start, now)},
+                    )
+                )
+        return calls
+
+    def _verdicts(self, state: InvestigationState) -> tuple[list[Verdict], Suspects, Context]:
+        turns = self._turns(state)
+        ctx = self._context(state)
+        suspects = Suspects()
+        symptoms(turns, ctx, suspects)
+        change_facts(turns, ctx, suspects)
+        roles = {
+            r.id: r.id.removeprefix("t1_q_")
+            for calls in turns
+            for r in calls
+            if r.id.startswith("t1_q_")
+        }
+        metric_facts(turns, roles, ctx, suspects)
+        pod_facts(turns, suspects)
+        event_facts(turns, ctx, suspects)
+        log_facts(turns, ctx, suspects)
+        return rank(suspects, ctx.datastores), suspects, ctx
+
+    def _home(self, state: InvestigationState, component: str) -> str | None:
+        """The in-scope namespace of a catalogued workload, if it has one."""
+        entry = next((s for s in self._catalog.services if s.name == component), None)
+        if entry is not None and entry.namespace in self._namespaces(state):
+            return entry.namespace
+        return None
+
+    def _inspect(self, state: InvestigationState) -> list[ToolRequest]:
+        verdicts = self._verdicts(state)[0]
+        now = self._now(state)
+        start = state.alert.starts_at - _SURVEY_LOOKBACK
+        calls: list[ToolRequest] = []
+        for i, verdict in enumerate(verdicts[:2]):
+            namespace = self._home(state, verdict.component)
+            if namespace is None:
+                continue
+            name = verdict.component
+            calls += [
+                ToolRequest(
+                    f"t2_pods_{i}", "pod_status", {"namespace": namespace, "workload": name}
+                ),
+                ToolRequest(
+                    f"t2_logs_{i}",
+                    "query_logs",
+                    {
+                        "query": f'{{namespace="{namespace}", app="{name}"}} '
+                        '|~ "(?i)error|exception|fail|refused|timeout|x509|lookup"',
+                        **self._span(start, now),
+                    },
+                ),
+            ]
+            kinds = {f.kind for f in verdict.facts}
+            if kinds & {"rollout_image", "rollout_resources", "rollout_other"}:
+                calls.append(
+                    ToolRequest(
+                        f"t2_history_{i}",
+                        "deployment_history",
+                        {"namespace": namespace, "name": name},
+                    )
+                )
+        return calls
+
+    def _conclude(self, state: InvestigationState) -> list[ToolRequest]:
+        verdicts, suspects, ctx = self._verdicts(state)
+        calls: list[ToolRequest] = []
+        root = verdicts[0] if verdicts else None
+        root_id: str | None = None
+        offset = len(state.hypotheses)
+        if root is not None:
+            root_id = f"H{offset + 1}"
+            calls += self._hypothesis(root, root_id, "supported", min(0.9, 0.4 + 0.05 * root.score))
+        for verdict in verdicts[1:3]:
+            hid = f"H{offset + len([c for c in calls if c.name == PROPOSE]) + 1}"
+            calls += self._hypothesis(
+                verdict, hid, "open", round(min(0.5, 0.05 * verdict.score), 2)
+            )
+        for fact in refutable(suspects, root.component if root else "")[:_MAX_REFUTED]:
+            hid = f"H{offset + len([c for c in calls if c.name == PROPOSE]) + 1}"
+            refuted = Verdict(fact.component, "deployment", 0.0, (fact,))
+            calls.append(
+                ToolRequest(
+                    f"t3_propose_{hid}",
+                    PROPOSE,
+                    {
+                        "statement": f"The change to {fact.component} caused the incident: {fact.detail[:300]}",
+                        "component": fact.component,
+                        "category": refuted.category,
+                        "rationale": "A change in the investigated window.",
+                    },
+                )
+            )
+            calls.append(
+                ToolRequest(
+                    f"t3_update_{hid}",
+                    UPDATE,
+                    {
+                        "id": hid,
+                        "status": "refuted",
+                        "confidence": 0.05,
+                        "evidence": evidence_items([fact], limit=1),
+                    },
+                )
+            )
+        history = next(
+            (
+                r
+                for r in ev.records(self._turns(state), "deployment_history")
+                if root is not None and r.arguments.get("name") == root.component
+            ),
+            None,
+        )
+        namespace = self._home(state, root.component) if root else None
+        fixes = remediation(root, namespace, history) if root else []
+        calls.append(
+            ToolRequest(
+                "t3_submit",
+                SUBMIT,
+                submission(
+                    root_id,
+                    root,
+                    ctx.onset,
+                    state.alert.name,
+                    state.alert.starts_at,
+                    fixes,
+                    list(state.data_gaps),
+                ),
+            )
+        )
+        return calls
+
+    @staticmethod
+    def _hypothesis(
+        verdict: Verdict, hid: str, status: str, confidence: float
+    ) -> list[ToolRequest]:
+        return [
+            ToolRequest(
+                f"t3_propose_{hid}",
+                PROPOSE,
+                {
+                    "statement": statement(verdict),
+                    "component": verdict.component,
+                    "category": verdict.category,
+                    "rationale": f"score {verdict.score}: "
+                    + ", ".join(sorted({f.kind for f in verdict.facts})),
+                },
+            ),
+            ToolRequest(
+                f"t3_update_{hid}",
+                UPDATE,
+                {
+                    "id": hid,
+                    "status": status,
+                    "confidence": round(confidence, 2),
+                    "evidence": evidence_items(verdict.facts),
+                },
+            ),
+        ]

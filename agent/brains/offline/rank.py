@@ -1,0 +1,115 @@
+"""Weigh the facts per component: a score, a category, and which suspects to refute.
+
+Symptoms say *where* (weight from ``Fact.weight``), causes say *why*; a cause near the onset
+on a component where the errors start outweighs everything else. The category follows the
+strongest cause; with none, a failing dependency is ``dependency`` and a failing service with
+no recent change is ``code``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .analysis import Suspects
+from .evidence import Fact
+
+SYMPTOMS = frozenset(
+    {"origin", "chain_end", "errors", "latency", "peer_failing", "pool", "exception"}
+)
+# Cause kinds, strongest first, with their weight and the category each one implies.
+CAUSES: tuple[tuple[str, float, str], ...] = (
+    ("cert_expired", 6.0, "configuration"),
+    ("dns", 6.0, "network"),
+    ("evicted", 5.0, "infrastructure"),
+    ("node_pressure", 3.0, "infrastructure"),
+    ("hpa_max", 4.0, "capacity"),
+    ("cpu_spike", 5.0, "resource"),
+    ("rollout_resources", 4.0, "resource"),
+    ("oom", 4.0, "resource"),
+    ("memory_high", 1.0, "resource"),
+    ("throttled", 1.0, "resource"),
+    ("configmap", 4.0, "configuration"),
+    ("rollout_image", 5.0, "deployment"),
+    ("rollout_other", 3.0, "deployment"),
+    ("down", 4.0, "dependency"),
+    ("crashloop", 2.0, "dependency"),
+    ("restarts", 1.0, "dependency"),
+)
+_CAUSE = {kind: (weight, category) for kind, weight, category in CAUSES}
+# Causes that act on *other* components (a node evicting pods, a resolver failing its
+# clients, a neighbour starving them): they carry full weight without local symptoms, plus a
+# bonus per symptomatic workload they are linked to (``Fact.detail`` names it).
+REMOTE = frozenset({"evicted", "node_pressure", "dns", "cpu_spike"})
+_LINK_BONUS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A ranked suspect."""
+
+    component: str
+    category: str
+    score: float
+    facts: tuple[Fact, ...]
+
+    @property
+    def causes(self) -> list[Fact]:
+        """The cause facts, strongest first."""
+        order = [k for k, _, _ in CAUSES]
+        return sorted(
+            (f for f in self.facts if f.kind in _CAUSE), key=lambda f: order.index(f.kind)
+        )
+
+
+def categorise(kinds: set[str], is_dependency: bool) -> str:
+    """The category the strongest cause implies (see ``CAUSES``)."""
+    if "rollout_resources" in kinds and not kinds & {"oom", "crashloop", "restarts", "memory_high"}:
+        kinds = kinds - {"rollout_resources"} | {"rollout_other"}
+    for kind, _, category in CAUSES:
+        if kind in kinds:
+            if category == "dependency" and not is_dependency:
+                return "code" if "rollout_image" not in kinds else "deployment"
+            return category
+    return "dependency" if is_dependency else "code"
+
+
+def rank(suspects: Suspects, dependencies: frozenset[str]) -> list[Verdict]:
+    """Suspects with at least one symptom or strong cause, best first (deterministic)."""
+    verdicts = []
+    symptomatic = {
+        c for c, facts in suspects.facts.items() if any(f.kind in SYMPTOMS for f in facts)
+    }
+    for component, facts in suspects.facts.items():
+        kinds = {f.kind for f in facts}
+        if kinds <= {"old_change"}:
+            continue
+        symptom = sum(f.weight for f in facts if f.kind in SYMPTOMS)
+        local = sum(_CAUSE[k][0] for k in kinds if k in _CAUSE and k not in REMOTE)
+        remote = sum(_CAUSE[k][0] for k in kinds if k in REMOTE)
+        links = {f.detail for f in facts if f.kind in REMOTE and f.detail in symptomatic}
+        # A local cause without any symptom at the component is weaker: it may be unrelated.
+        score = symptom + (local if symptom > 0 else local * 0.5)
+        score += remote + _LINK_BONUS * min(2, len(links))
+        verdicts.append(
+            Verdict(
+                component=component,
+                category=categorise(kinds, component in dependencies),
+                score=round(score, 3),
+                facts=tuple(facts),
+            )
+        )
+    return sorted(verdicts, key=lambda v: (-v.score, v.component))
+
+
+def refutable(suspects: Suspects, root: str) -> list[Fact]:
+    """Changes that did not cause this: too far from onset, or on a component without symptoms."""
+    out = []
+    for component, facts in sorted(suspects.facts.items()):
+        if component == root:
+            continue
+        kinds = {f.kind for f in facts}
+        for fact in facts:
+            is_change = fact.kind in {"old_change", "rollout_image", "rollout_other", "configmap"}
+            if is_change and not kinds & SYMPTOMS:
+                out.append(fact)
+    return out
