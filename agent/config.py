@@ -10,10 +10,11 @@ import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import unquote
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from agent.errors import ConfigError
 
@@ -60,6 +61,67 @@ class ReplaySettings(BaseModel):
         return shutil.which(configured)
 
 
+class ServerSettings(BaseModel):
+    """``agent serve``: webhook credentials, approvers, limits and where investigations live."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    alertmanager_tokens: list[str] = Field(default_factory=list, repr=False)
+    grafana_secret: str | None = Field(default=None, repr=False)
+    grafana_signature_header: str = "X-Grafana-Alerting-Signature"
+    grafana_timestamp_header: str | None = None
+    pagerduty_secrets: list[str] = Field(default_factory=list, repr=False)
+    # Bearer token -> approver identity; kept apart from every webhook credential.
+    approver_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
+    executor_kubeconfig: Path | None = None
+    executor_context: str | None = None
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_json_depth: int = Field(default=32, ge=2)
+    max_timestamp_skew_seconds: float = Field(default=300.0, gt=0)
+    cooldown_seconds: float = Field(default=6 * 3600.0, ge=0)
+    concurrency: int = Field(default=2, ge=1)
+    queue_bound: int = Field(default=100, ge=1)
+    db_path: Path | None = None  # default: <state_dir>/server.db
+
+
+class TelemetrySettings(BaseModel):
+    """Traces of the agent's own work (OpenTelemetry): where they go, if anywhere."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exporter: Literal["none", "console", "otlp"] = "none"
+    # Full OTLP/HTTP traces URL, e.g. http://otel-collector:4318/v1/traces.
+    otlp_endpoint: str | None = None
+    otlp_headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    otlp_timeout_seconds: float = Field(default=10.0, gt=0)
+    service_name: str = Field(default="incident-agent", min_length=1)
+
+    @field_validator("otlp_headers", mode="before")
+    @classmethod
+    def _parse_headers(cls, value: Any) -> Any:
+        # The environment gives headers the OTLP way: "k1=v1,k2=v2", values percent-encoded.
+        if not isinstance(value, str):
+            return value
+        headers: dict[str, str] = {}
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            key, sep, item = pair.partition("=")
+            if not sep or not key.strip():
+                raise ValueError(f"expected key=value pairs separated by commas, got {pair!r}")
+            headers[unquote(key.strip())] = unquote(item.strip())
+        return headers
+
+    @model_validator(mode="after")
+    def _endpoint_for_otlp(self) -> TelemetrySettings:
+        endpoint = self.otlp_endpoint
+        if self.exporter == "otlp" and not endpoint:
+            raise ValueError(
+                "exporter otlp needs otlp_endpoint (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)"
+            )
+        if endpoint and not endpoint.startswith(("http://", "https://")):
+            raise ValueError(f"otlp_endpoint must be an http(s) URL, got {endpoint!r}")
+        return self
+
+
 class Settings(BaseModel):
     """All settings of one agent process."""
 
@@ -68,6 +130,8 @@ class Settings(BaseModel):
     backends: BackendSettings = Field(default_factory=BackendSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
     replay: ReplaySettings = Field(default_factory=ReplaySettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
     state_dir: Path = Field(
         default_factory=lambda: Path.home() / ".local" / "state" / "incident-agent"
     )
@@ -88,7 +152,13 @@ _ENV: dict[str, tuple[str, str]] = {
     "PROMETHEUS_BIN": ("replay", "prometheus_bin"),
     "PROMTOOL_BIN": ("replay", "promtool_bin"),
     "AGENT_CACHE_DIR": ("replay", "cache_dir"),
+    "OTEL_TRACES_EXPORTER": ("telemetry", "exporter"),
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": ("telemetry", "otlp_endpoint"),
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS": ("telemetry", "otlp_headers"),
+    "OTEL_SERVICE_NAME": ("telemetry", "service_name"),
     "AGENT_STATE_DIR": ("", "state_dir"),
+    "AGENT_SERVER_DB": ("server", "db_path"),
+    "AGENT_GRAFANA_SECRET": ("server", "grafana_secret"),
     "AGENT_CATALOG": ("", "catalog_file"),
     "AGENT_POLICY": ("", "policy_file"),
 }

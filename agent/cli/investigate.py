@@ -18,12 +18,13 @@ from agent.bundle.model import Catalog
 from agent.config import Settings, load_settings
 from agent.errors import ConfigError
 from agent.investigation.budget import Budget
-from agent.investigation.loop import investigate, new_state
+from agent.investigation.loop import new_state
 from agent.investigation.setup import Environment, choose_brain, prepare
 from agent.remediation.store import JsonFileStore
 from agent.replay.environment import ReplayEnvironment
 from agent.report.model import Report
 from agent.report.render import render_json, render_markdown, render_text
+from agent.telemetry import traced_investigate, tracing
 from policies.load import default_policy_path, load_policy
 from policies.model import Policy
 from tools.clients import Backends
@@ -59,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     policy = load_policy(args.policy or settings.policy_file or default_policy_path())
     with ExitStack() as stack:
+        # Entered first, so it is shut down (and its spans flushed) last.
+        tracer = stack.enter_context(tracing(settings.telemetry)).tracer
         env, sources = stack.enter_context(_environment(args, settings, policy))
         alert = find_alert(args.alert_id, sources)
         budget = Budget(max_steps=args.max_steps)
@@ -73,8 +76,9 @@ def run(args: argparse.Namespace) -> int:
             audit_path=(args.state_dir or settings.state_dir).expanduser()
             / "audit"
             / f"{state.id}.jsonl",
+            tracer=tracer,
         )
-        report = investigate(alert, deps, state)
+        report = traced_investigate(alert, deps, state, tracer)
     JsonFileStore((args.state_dir or settings.state_dir).expanduser()).save(report)
     _emit(report, args.format, args.output)
     return 1 if report.status == "failed" else 0

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import anthropic
+from opentelemetry.trace import Tracer
 
 from agent.alerts.model import Alert
 from agent.audit import AuditLog
@@ -23,6 +24,7 @@ from agent.config import ModelSettings
 from agent.dispatch.pipeline import Dispatcher
 from agent.errors import ConfigError
 from agent.safety.redact import Redactor
+from agent.telemetry import instrument, without_sdk_spans
 from policies.model import Policy
 from policies.scope import derive_scope
 from tools.base import OutputLimits, Registry, ToolContext
@@ -66,7 +68,8 @@ def choose_brain(
             raise ConfigError("--brain claude needs an API key: set ANTHROPIC_API_KEY")
         from agent.brains.claude import ClaudeBrain
 
-        client = anthropic.Anthropic(api_key=model.api_key, max_retries=0)
+        # Our chat spans replace the SDK's (see agent.telemetry.sdk).
+        client = without_sdk_spans(anthropic.Anthropic(api_key=model.api_key, max_retries=0))
         return ClaudeBrain(client, model, deadline=deadline)
     from agent.brains.offline import OfflineBrain
 
@@ -83,8 +86,13 @@ def prepare(
     limits: OutputLimits | None = None,
     audit_path: Path | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    tracer: Tracer | None = None,
 ) -> InvestigationDeps:
-    """The collaborators of one investigation of ``alert`` in ``env``."""
+    """The collaborators of one investigation of ``alert`` in ``env``.
+
+    With a ``tracer`` the brain and the tool runner are traced (``agent.telemetry``); run the
+    investigation with ``traced_investigate`` to have their spans under one agent span.
+    """
     scope = derive_scope(alert, env.catalog, env.policy)
     ctx = ToolContext(
         backends=env.backends,
@@ -103,7 +111,7 @@ def prepare(
         AuditLog(audit_path),
         investigation_id=investigation_id,
     )
-    return InvestigationDeps(
+    deps = InvestigationDeps(
         brain=brain,
         tools=DispatchRunner(dispatcher, registry),
         report_context=ReportContext(namespaces=scope.namespaces, catalog=env.catalog),
@@ -112,6 +120,7 @@ def prepare(
         wall_clock=_clock_from(env.now, monotonic),
         redact=redactor.redact,
     )
+    return deps if tracer is None else instrument(deps, tracer)
 
 
 def _clock_from(start: datetime, monotonic: Callable[[], float]) -> Callable[[], datetime]:
