@@ -90,6 +90,7 @@ class AuditLog:
             if self._path is None:
                 self._memory.append(record)
             else:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
                 with self._path.open("a", encoding="ascii") as handle:
                     handle.write(_canonical(data) + "\n")
             self._last = record.hash

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.alerts.model import Alert
-from agent.bundle.model import Catalog
+from agent.bundle.model import Catalog, CatalogService
 from tools.base import Scope
 
 from .model import Policy
@@ -14,7 +14,9 @@ def derive_scope(alert: Alert, catalog: Catalog, policy: Policy) -> Scope:
 
     The alert's namespace label comes first; the alert's service (the first of the policy's
     ``service_labels`` present) adds its own catalogue namespace and, when
-    ``include_dependencies`` is set, the namespaces of the services it depends on. A scope
+    ``include_dependencies`` is set, the namespaces of every service it depends on, directly
+    or through other catalogue services (a symptom at the edge is often caused deep in the
+    chain: frontend → cart → its cache). A scope
     may be empty: then only cluster-scoped reads (nodes) and namespace-free tools remain.
     """
     rule = policy.scope
@@ -26,8 +28,23 @@ def derive_scope(alert: Alert, catalog: Catalog, policy: Policy) -> Scope:
         if service.namespace:
             namespaces.add(service.namespace)
         if rule.include_dependencies:
-            for dependency in service.dependencies:
-                found = services.get(dependency)
-                if found is not None and found.namespace:
+            for found in _dependency_closure(service, services):
+                if found.namespace:
                     namespaces.add(found.namespace)
     return Scope(namespaces=frozenset(namespaces), max_range=rule.max_range)
+
+
+def _dependency_closure(
+    root: CatalogService, services: dict[str, CatalogService]
+) -> list[CatalogService]:
+    """Every catalogue service ``root`` depends on, transitively (cycles are fine)."""
+    seen: dict[str, CatalogService] = {}
+    pending = list(root.dependencies)
+    while pending:
+        name = pending.pop()
+        found = services.get(name)
+        if found is None or name in seen:
+            continue
+        seen[name] = found
+        pending.extend(found.dependencies)
+    return list(seen.values())

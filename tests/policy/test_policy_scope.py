@@ -36,3 +36,16 @@ def test_unknown_service_gives_only_the_alert_namespace() -> None:
 
 def test_no_labels_give_an_empty_scope() -> None:
     assert derive_scope(alert(alertname="X"), CATALOG, POLICY).namespaces == frozenset()
+
+
+def test_dependencies_are_followed_transitively_and_cycles_end() -> None:
+    catalog = Catalog(
+        services=[
+            CatalogService(name="frontend", namespace="edge", dependencies=["cart"]),
+            CatalogService(name="cart", namespace="shop", dependencies=["cart-cache", "frontend"]),
+            CatalogService(name="cart-cache", namespace="data"),
+            CatalogService(name="unrelated", namespace="other"),
+        ]
+    )
+    scope = derive_scope(alert(service="frontend"), catalog, POLICY)
+    assert scope.namespaces == {"edge", "shop", "data"}

@@ -97,8 +97,8 @@ class ClaudeBrain:
         return max(jittered, hinted) if hinted is not None else jittered
 
     def _past_deadline(self, retry_state: RetryCallState) -> bool:
-        # Stop when the next wait would end past the deadline.
-        return self._monotonic() + self._wait(retry_state) >= self._deadline()
+        # Stop when the wait tenacity just chose would end past the deadline.
+        return self._monotonic() + retry_state.upcoming_sleep >= self._deadline()
 
     def _call(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], choice: dict[str, Any]
