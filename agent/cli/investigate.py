@@ -10,6 +10,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import yaml
 
@@ -29,7 +30,7 @@ from policies.load import default_policy_path, load_policy
 from policies.model import Policy
 from tools.clients import Backends
 
-_RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
+_FORMATS = ("json", "markdown", "text")
 
 
 def register(subparsers: Any) -> None:
@@ -44,7 +45,7 @@ def register(subparsers: Any) -> None:
         choices=["claude", "offline"],
         help="default: claude with an API key, else offline",
     )
-    parser.add_argument("--format", choices=sorted(_RENDERERS), default="text")
+    parser.add_argument("--format", choices=_FORMATS, default="text")
     parser.add_argument("--output", type=Path, help="write the report to FILE instead of stdout")
     parser.add_argument("--max-steps", type=int, default=Budget().max_steps)
     parser.add_argument("--config", help="configuration file (YAML)")
@@ -141,8 +142,18 @@ def _catalog(settings: Settings) -> Catalog:
         raise ConfigError(f"cannot read catalogue {settings.catalog_file}: {exc}") from exc
 
 
+def render(report: Report, fmt: str) -> str:
+    """The report in ``fmt``; links stay live only for the catalogue's own runbook hosts."""
+    if fmt == "json":
+        return render_json(report)
+    # Runbook URLs come from the operator's catalogue, not from telemetry.
+    trusted = {urlparse(e.runbook_url).hostname or "" for e in report.escalation if e.runbook_url}
+    renderer = render_markdown if fmt == "markdown" else render_text
+    return renderer(report, allowed_domains=trusted - {""})
+
+
 def _emit(report: Report, fmt: str, output: Path | None) -> None:
-    text = _RENDERERS[fmt](report)
+    text = render(report, fmt)
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return

@@ -266,12 +266,14 @@ class OfflineBrain:
         if root is not None:
             root_id = f"H{offset + 1}"
             calls += self._hypothesis(root, root_id, "supported", min(0.9, 0.4 + 0.05 * root.score))
-        for verdict in verdicts[1:3]:
+        to_refute = refutable(suspects, root.component if root else "")[:_MAX_REFUTED]
+        refuted_components = {f.component for f in to_refute}
+        for verdict in [v for v in verdicts[1:] if v.component not in refuted_components][:2]:
             hid = f"H{offset + len([c for c in calls if c.name == PROPOSE]) + 1}"
             calls += self._hypothesis(
                 verdict, hid, "open", round(min(0.5, 0.05 * verdict.score), 2)
             )
-        for fact in refutable(suspects, root.component if root else "")[:_MAX_REFUTED]:
+        for fact in to_refute:
             hid = f"H{offset + len([c for c in calls if c.name == PROPOSE]) + 1}"
             refuted = Verdict(fact.component, "deployment", 0.0, (fact,))
             calls.append(

@@ -106,13 +106,15 @@ def submission(
                 }
             )
     timeline.append({"time": onset.isoformat(), "event": "symptoms began", "source": "alert"})
-    quotes = "; ".join(
-        dict.fromkeys(f.quote[:160] for f in verdict.causes[:3] or verdict.facts[:3])
+    reasons = "; ".join(
+        dict.fromkeys(
+            _clip(f.detail or f.quote, 200) for f in verdict.causes[:3] or verdict.facts[:3]
+        )
     )
     summary = (
-        f"Root cause: {verdict.component} ({verdict.category}). Evidence: {quotes}. "
-        f"{alert_name} fired at {alert_at.isoformat()} after symptoms began at "
-        f"{onset.isoformat()}."
+        f"{verdict.component} ({verdict.category}) is the most likely root cause: {reasons}. "
+        f"Symptoms began at {onset:%Y-%m-%d %H:%M:%S} UTC; {alert_name} fired at "
+        f"{alert_at:%H:%M:%S} UTC."
     )
     confidence = min(0.9, 0.3 + 0.05 * verdict.score)
     return {
@@ -128,3 +130,11 @@ def submission(
         },
         "data_gaps": gaps[:20],
     }
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary within ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
