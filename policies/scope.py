@@ -28,13 +28,13 @@ def derive_scope(alert: Alert, catalog: Catalog, policy: Policy) -> Scope:
         if service.namespace:
             namespaces.add(service.namespace)
         if rule.include_dependencies:
-            for found in _dependency_closure(service, services):
+            for found in dependency_closure(service, services):
                 if found.namespace:
                     namespaces.add(found.namespace)
     return Scope(namespaces=frozenset(namespaces), max_range=rule.max_range)
 
 
-def _dependency_closure(
+def dependency_closure(
     root: CatalogService, services: dict[str, CatalogService]
 ) -> list[CatalogService]:
     """Every catalogue service ``root`` depends on, transitively (cycles are fine)."""

@@ -17,6 +17,7 @@ from agent.bundle.model import Catalog
 from agent.investigation.brain import BrainTurn, ToolRequest
 from agent.investigation.ledger import PROPOSE, SUBMIT, UPDATE
 from agent.investigation.state import CallRecord, InvestigationState
+from policies.scope import dependency_closure
 
 from . import evidence as ev
 from .analysis import Context, Suspects, change_facts, symptoms
@@ -70,13 +71,13 @@ class OfflineBrain:
         return next((labels[k] for k in ("service", "app", "job") if labels.get(k)), "")
 
     def _namespaces(self, state: InvestigationState) -> list[str]:
-        """The alert's namespace, its service's and its direct dependencies' (the scope)."""
+        """The alert's namespace, its service's and its dependencies' (the policy's scope rule)."""
         names = {state.alert.namespace or ""}
         services = {s.name: s for s in self._catalog.services}
         own = services.get(self._service(state))
         if own is not None:
             names.add(own.namespace or "")
-            names.update(services[d].namespace or "" for d in own.dependencies if d in services)
+            names.update(d.namespace or "" for d in dependency_closure(own, services))
         return sorted(n for n in names if n)
 
     def _known(self) -> frozenset[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -111,10 +112,13 @@ def submission(
             _clip(f.detail or f.quote, 200) for f in verdict.causes[:3] or verdict.facts[:3]
         )
     )
+    symptom = next((f for f in verdict.facts if f.kind in _TELLING_SYMPTOMS), None)
+    seen = f" New at onset: {_clip(symptom.quote.split(': ', 1)[-1], 240)}." if symptom else ""
+    reasons = _REVISION.sub(r"revision \1", reasons)
     summary = (
-        f"{verdict.component} ({verdict.category}) is the most likely root cause: {reasons}. "
-        f"Symptoms began at {onset:%Y-%m-%d %H:%M:%S} UTC; {alert_name} fired at "
-        f"{alert_at:%H:%M:%S} UTC."
+        f"{verdict.component} ({verdict.category}) is the most likely root cause: "
+        f"{reasons}.{seen} Symptoms began at "
+        f"{onset:%Y-%m-%d %H:%M:%S} UTC; {alert_name} fired at {alert_at:%H:%M:%S} UTC."
     )
     confidence = min(0.9, 0.3 + 0.05 * verdict.score)
     return {
@@ -130,6 +134,11 @@ def submission(
         },
         "data_gaps": gaps[:20],
     }
+
+
+# Symptoms whose own text names what went wrong (an exception, an exhausted pool, ...).
+_TELLING_SYMPTOMS = frozenset({"exception", "pool", "peer_failing"})
+_REVISION = re.compile(r"\brev (\d+)")
 
 
 def _clip(text: str, limit: int) -> str:
