@@ -214,8 +214,24 @@ def _verdicts(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return verdicts
 
 
+def _per_bundle(bundles: dict[str, Any]) -> list[str]:
+    """One line per bundle: start times, investigation p50, tokens and the size ratio."""
+    header = (
+        f"{'bundle':24} {'cold s':>7} {'warm s':>7} {'inv p50 s':>9} {'tokens':>7} {'raw/model':>9}"
+    )
+    lines = [header, "-" * len(header)]
+    for name, b in sorted(bundles.items()):
+        runs = sorted(b.get("investigation_seconds") or [])
+        p50 = f"{runs[len(runs) // 2]:.2f}" if runs else "-"
+        lines.append(
+            f"{name:24} {b.get('cold_seconds', '-'):>7} {b.get('warm_seconds', '-'):>7} {p50:>9} "
+            f"{b.get('tool_result_tokens', '-'):>7} {b.get('raw_to_model_ratio', '-'):>9}"
+        )
+    return [*lines, ""]
+
+
 def render(report: dict[str, Any]) -> str:
-    """The terminal table: each result, its goal and pass/fail; then any errors."""
+    """The per-bundle table, then each result with its goal and pass/fail; then any errors."""
     rows = []
     for name, value in report["results"].items():
         verdict = report["goals"].get(name)
@@ -225,7 +241,8 @@ def render(report: dict[str, Any]) -> str:
         status = "" if verdict is None else ("PASS" if verdict["pass"] else "FAIL")
         rows.append((name, "-" if value is None else str(value), goal, status))
     width = max(len(r[0]) for r in rows)
-    lines = [f"{n.ljust(width)}  {v:>12}  {g:>10}  {s}".rstrip() for n, v, g, s in rows]
+    lines = _per_bundle(report.get("bundles", {}))
+    lines += [f"{n.ljust(width)}  {v:>12}  {g:>10}  {s}".rstrip() for n, v, g, s in rows]
     lines.extend(f"error: {e}" for e in report["errors"])
     return "\n".join(lines) + "\n"
 
