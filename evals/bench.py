@@ -73,13 +73,7 @@ def redispatch(
     through a fresh pipeline, which exposes each result's raw byte count and backend time.
     """
     config = EvalConfig(make_brain=brain_factory("offline", ModelSettings()))
-    backends = Backends.from_urls(
-        prometheus=endpoints.prometheus,
-        loki=endpoints.loki,
-        tempo=endpoints.tempo,
-        kubeconfig=endpoints.kubeconfig,
-        alertmanager=endpoints.alertmanager,
-    )
+    backends = Backends.from_urls(**endpoints.backend_urls())
     try:
         scope = derive_scope(state.alert, catalog, config.policy)
         ctx = ToolContext(

@@ -83,13 +83,7 @@ def investigate_replay(
     The same steps as ``agent investigate --replay``: production readers, alert lookup in the
     replayed Alertmanager, ``choose_brain``-style brain, ``prepare`` and ``investigate``.
     """
-    backends = Backends.from_urls(
-        prometheus=endpoints.prometheus,
-        loki=endpoints.loki,
-        tempo=endpoints.tempo,
-        kubeconfig=endpoints.kubeconfig,
-        alertmanager=endpoints.alertmanager,
-    )
+    backends = Backends.from_urls(**endpoints.backend_urls())
     try:
         assert backends.alertmanager is not None
         env = Environment(backends, endpoints.now, catalog, config.policy)

@@ -98,13 +98,7 @@ def _environment(
     if args.replay is not None:
         replay = ReplayEnvironment(args.replay, settings.replay)
         with replay as endpoints:
-            backends = Backends.from_urls(
-                prometheus=endpoints.prometheus,
-                loki=endpoints.loki,
-                tempo=endpoints.tempo,
-                kubeconfig=endpoints.kubeconfig,
-                alertmanager=endpoints.alertmanager,
-            )
+            backends = Backends.from_urls(**endpoints.backend_urls())
             try:
                 assert backends.alertmanager is not None
                 yield (
@@ -115,14 +109,7 @@ def _environment(
                 backends.close()
         return
     b = settings.backends
-    backends = Backends.from_urls(
-        prometheus=b.prometheus_url,
-        loki=b.loki_url,
-        tempo=b.tempo_url,
-        kubeconfig=b.kubeconfig,
-        alertmanager=b.alertmanager_url,
-        loki_tenant=b.loki_tenant,
-    )
+    backends = Backends.from_settings(b)
     try:
         sources: list[AlertSource] = []
         if backends.alertmanager is not None and b.alertmanager_url:

@@ -63,17 +63,6 @@ class RecordSummary:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def _backends(settings: BackendSettings) -> Backends:
-    return Backends.from_urls(
-        prometheus=settings.prometheus_url,
-        loki=settings.loki_url,
-        tempo=settings.tempo_url,
-        kubeconfig=settings.kubeconfig,
-        alertmanager=settings.alertmanager_url,
-        loki_tenant=settings.loki_tenant,
-    )
-
-
 def record_bundle(
     fingerprint: str,
     out: Path,
@@ -89,7 +78,7 @@ def record_bundle(
     opts = options or RecordOptions()
     if out.exists() and any(out.iterdir()):
         raise ConfigError(f"--out {out} is not empty; choose a new directory")
-    backends = _backends(settings)
+    backends = Backends.from_settings(settings)
     try:
         if backends.alertmanager is None:
             raise ConfigError("agent record needs an Alertmanager: set AGENT_ALERTMANAGER_URL")

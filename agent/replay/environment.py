@@ -36,6 +36,16 @@ class Endpoints:
     alertmanager: str
     now: datetime
 
+    def backend_urls(self) -> dict[str, Any]:
+        """Keyword arguments for ``tools.clients.Backends.from_urls``."""
+        return {
+            "prometheus": self.prometheus,
+            "loki": self.loki,
+            "tempo": self.tempo,
+            "kubeconfig": self.kubeconfig,
+            "alertmanager": self.alertmanager,
+        }
+
     def as_json(self) -> dict[str, Any]:
         """The endpoints line printed by ``agent replay serve --json``."""
         return {

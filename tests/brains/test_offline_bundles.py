@@ -27,13 +27,7 @@ def _normalise(name: str) -> str:
 def _run(env: ReplayEnvironment) -> tuple[Report, InvestigationState]:
     endpoints = env.endpoints
     assert endpoints is not None, "the replay fixture starts the environment"
-    backends = Backends.from_urls(
-        prometheus=endpoints.prometheus,
-        loki=endpoints.loki,
-        tempo=endpoints.tempo,
-        kubeconfig=endpoints.kubeconfig,
-        alertmanager=endpoints.alertmanager,
-    )
+    backends = Backends.from_urls(**endpoints.backend_urls())
     try:
         assert backends.alertmanager is not None
         alert = find_alert(

@@ -37,13 +37,7 @@ def run(
 ) -> tuple[Report, object]:
     ep = env.endpoints
     assert ep is not None
-    backends = Backends.from_urls(
-        prometheus=ep.prometheus,
-        loki=ep.loki,
-        tempo=ep.tempo,
-        kubeconfig=ep.kubeconfig,
-        alertmanager=ep.alertmanager,
-    )
+    backends = Backends.from_urls(**ep.backend_urls())
     assert backends.alertmanager is not None
     alert = find_alert(
         env.bundle.incident.alert_fingerprint,

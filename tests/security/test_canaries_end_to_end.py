@@ -57,13 +57,7 @@ def test_no_canary_reaches_model_audit_or_report(
 ) -> None:
     ep = planted.endpoints
     assert isinstance(ep, Endpoints)
-    backends = Backends.from_urls(
-        prometheus=ep.prometheus,
-        loki=ep.loki,
-        tempo=ep.tempo,
-        kubeconfig=ep.kubeconfig,
-        alertmanager=ep.alertmanager,
-    )
+    backends = Backends.from_urls(**ep.backend_urls())
     assert backends.alertmanager is not None
     alert = find_alert(
         planted.bundle.incident.alert_fingerprint,

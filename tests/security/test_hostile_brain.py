@@ -47,13 +47,7 @@ def test_hostile_brain_is_contained(
     env = replay(bundle_id)
     ep = env.endpoints
     assert ep is not None
-    backends = Backends.from_urls(
-        prometheus=ep.prometheus,
-        loki=ep.loki,
-        tempo=ep.tempo,
-        kubeconfig=ep.kubeconfig,
-        alertmanager=ep.alertmanager,
-    )
+    backends = Backends.from_urls(**ep.backend_urls())
     assert backends.alertmanager is not None
     alert = find_alert(
         env.bundle.incident.alert_fingerprint,

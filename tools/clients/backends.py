@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.config import BackendSettings
+
 from .alertmanager import AlertmanagerReader
 from .kubernetes import KubeReader
 from .loki import LokiReader
@@ -49,6 +51,19 @@ class Backends:
             alertmanager=AlertmanagerReader(alertmanager, timeout=timeout)
             if alertmanager
             else None,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: BackendSettings, timeout: float = 30.0) -> Backends:
+        """Readers for the live backends configured in ``settings`` (the caller closes them)."""
+        return cls.from_urls(
+            prometheus=settings.prometheus_url,
+            loki=settings.loki_url,
+            tempo=settings.tempo_url,
+            kubeconfig=settings.kubeconfig,
+            alertmanager=settings.alertmanager_url,
+            timeout=timeout,
+            loki_tenant=settings.loki_tenant,
         )
 
     def close(self) -> None:
