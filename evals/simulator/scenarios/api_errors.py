@@ -13,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 
 from evals.simulator.capacity import Autoscaler, Capacity, Surge
-from evals.simulator.scenario import AlertRule, Effect, Rollout, Scenario, TruthSpec
-from evals.simulator.scenarios.common import BACKGROUND, at, parse
+from evals.simulator.scenario import Effect, Rollout, Scenario, TruthSpec
+from evals.simulator.scenarios.common import BACKGROUND, at, error_ratio_alert, parse
 from evals.simulator.world import shop_world
 
 NOW = parse("2025-11-26T18:07:00Z")
@@ -67,18 +67,7 @@ SCENARIO = Scenario(
         ),
     ),
     noise=BACKGROUND,
-    alerts=(
-        AlertRule(
-            "HTTPErrorRatioHigh",
-            "error_ratio",
-            "api-gateway",
-            0.02,
-            summary="api-gateway is returning 5xx for more than 2% of requests",
-            description="More than 2% of requests to api-gateway in namespace shop failed "
-            "with a 5xx status over the last 5 minutes.",
-            runbook="https://runbooks.shop.example/alerts/HTTPErrorRatioHigh",
-        ),
-    ),
+    alerts=(error_ratio_alert("api-gateway", 0.02),),
     truth=TruthSpec(
         component="search",
         category="capacity",

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from evals.simulator.extras import Announcement, ConfigMapSpec, Extras
-from evals.simulator.scenario import AlertRule, Effect, Rollout, Scenario, TruthSpec
-from evals.simulator.scenarios.common import BACKGROUND, at, parse
+from evals.simulator.scenario import Effect, Rollout, Scenario, TruthSpec
+from evals.simulator.scenarios.common import BACKGROUND, at, error_ratio_alert, parse
 from evals.simulator.world import World, shop_world
 
 NOW = parse("2025-11-25T11:37:00Z")
@@ -88,18 +88,7 @@ SCENARIO = Scenario(
             ),
         ),
     ),
-    alerts=(
-        AlertRule(
-            "HTTPErrorRatioHigh",
-            "error_ratio",
-            "checkout",
-            0.05,
-            summary="checkout is returning 5xx for more than 5% of requests",
-            description="More than 5% of requests to checkout in namespace shop failed "
-            "with a 5xx status over the last 5 minutes.",
-            runbook="https://runbooks.shop.example/alerts/HTTPErrorRatioHigh",
-        ),
-    ),
+    alerts=(error_ratio_alert("checkout", 0.05),),
     truth=TruthSpec(
         component="checkout",
         category="configuration",

@@ -8,8 +8,8 @@ release, and a noisy pre-existing WARN in search.
 
 from __future__ import annotations
 
-from evals.simulator.scenario import AlertRule, Effect, NoiseLine, Rollout, Scenario, TruthSpec
-from evals.simulator.scenarios.common import BACKGROUND, at, parse
+from evals.simulator.scenario import Effect, NoiseLine, Rollout, Scenario, TruthSpec
+from evals.simulator.scenarios.common import BACKGROUND, at, error_ratio_alert, parse
 
 NOW = parse("2025-11-18T14:24:00Z")
 ROLLOUT = at(NOW, 16)
@@ -60,18 +60,7 @@ SCENARIO = Scenario(
             12.0,
         ),
     ),
-    alerts=(
-        AlertRule(
-            "HTTPErrorRatioHigh",
-            "error_ratio",
-            "checkout",
-            0.05,
-            summary="checkout is returning 5xx for more than 5% of requests",
-            description="More than 5% of requests to checkout in namespace shop failed "
-            "with a 5xx status over the last 5 minutes.",
-            runbook="https://runbooks.shop.example/alerts/HTTPErrorRatioHigh",
-        ),
-    ),
+    alerts=(error_ratio_alert("checkout", 0.05),),
     truth=TruthSpec(
         component="payments",
         category="deployment",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evals.simulator.scenario import NoiseLine
+from evals.simulator.scenario import AlertRule, NoiseLine
 from evals.simulator.timefmt import parse
 
 __all__ = ["BACKGROUND", "at", "parse"]
@@ -26,3 +26,18 @@ BACKGROUND: tuple[NoiseLine, ...] = (
         "orders-db", "", "{date} UTC [{n}] LOG:  checkpoint complete: wrote {n} buffers", 300.0
     ),
 )
+
+
+def error_ratio_alert(service: str, threshold: float) -> AlertRule:
+    """The shop's standard 5xx-ratio alert on ``service`` (namespace shop)."""
+    percent = f"{threshold * 100:g}%"
+    return AlertRule(
+        "HTTPErrorRatioHigh",
+        "error_ratio",
+        service,
+        threshold,
+        summary=f"{service} is returning 5xx for more than {percent} of requests",
+        description=f"More than {percent} of requests to {service} in namespace shop failed "
+        "with a 5xx status over the last 5 minutes.",
+        runbook="https://runbooks.shop.example/alerts/HTTPErrorRatioHigh",
+    )

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from evals.simulator.extras import Extras
 from evals.simulator.scenario import (
-    AlertRule,
     Effect,
     NoiseLine,
     Rollout,
     Scenario,
     TruthSpec,
 )
-from evals.simulator.scenarios.common import BACKGROUND, at, parse
+from evals.simulator.scenarios.common import BACKGROUND, at, error_ratio_alert, parse
 
 NOW = parse("2025-12-04T21:05:00Z")
 ONSET = at(NOW, 17)
@@ -93,18 +92,7 @@ SCENARIO = Scenario(
         *(NoiseLine("coredns", "", line, 2.0, start=ONSET + 20) for line in _COREDNS),
     ),
     extras=Extras(platform_dependencies=("coredns",)),
-    alerts=(
-        AlertRule(
-            "HTTPErrorRatioHigh",
-            "error_ratio",
-            "frontend",
-            0.05,
-            summary="frontend is returning 5xx for more than 5% of requests",
-            description="More than 5% of requests to frontend in namespace shop failed "
-            "with a 5xx status over the last 5 minutes.",
-            runbook="https://runbooks.shop.example/alerts/HTTPErrorRatioHigh",
-        ),
-    ),
+    alerts=(error_ratio_alert("frontend", 0.05),),
     truth=TruthSpec(
         component="coredns",
         category="network",

@@ -8,8 +8,8 @@ down, cart requests fail and api-gateway's 5xx ratio alert fires.
 
 from __future__ import annotations
 
-from evals.simulator.scenario import AlertRule, Effect, Rollout, Scenario, TruthSpec
-from evals.simulator.scenarios.common import BACKGROUND, at, parse
+from evals.simulator.scenario import Effect, Rollout, Scenario, TruthSpec
+from evals.simulator.scenarios.common import BACKGROUND, at, error_ratio_alert, parse
 
 NOW = parse("2025-11-19T09:50:00Z")
 ROLLOUT = at(NOW, 31)
@@ -45,18 +45,7 @@ SCENARIO = Scenario(
         ),
     ),
     noise=BACKGROUND,
-    alerts=(
-        AlertRule(
-            "HTTPErrorRatioHigh",
-            "error_ratio",
-            "api-gateway",
-            0.02,
-            summary="api-gateway is returning 5xx for more than 2% of requests",
-            description="More than 2% of requests to api-gateway in namespace shop failed "
-            "with a 5xx status over the last 5 minutes.",
-            runbook="https://runbooks.shop.example/alerts/HTTPErrorRatioHigh",
-        ),
-    ),
+    alerts=(error_ratio_alert("api-gateway", 0.02),),
     truth=TruthSpec(
         component="cart",
         category="resource",

@@ -13,8 +13,8 @@ the incident.
 from __future__ import annotations
 
 from evals.simulator.extras import Extras, TlsProbe, WarningEvent
-from evals.simulator.scenario import AlertRule, Effect, NoiseLine, Scenario, TruthSpec
-from evals.simulator.scenarios.common import BACKGROUND, at, parse
+from evals.simulator.scenario import Effect, NoiseLine, Scenario, TruthSpec
+from evals.simulator.scenarios.common import BACKGROUND, at, error_ratio_alert, parse
 
 NOW = parse("2025-12-02T10:00:00Z")
 EXPIRY = parse("2025-12-02T09:39:17Z")
@@ -88,18 +88,7 @@ SCENARIO = Scenario(
             ),
         ),
     ),
-    alerts=(
-        AlertRule(
-            "HTTPErrorRatioHigh",
-            "error_ratio",
-            "checkout",
-            0.05,
-            summary="checkout is returning 5xx for more than 5% of requests",
-            description="More than 5% of requests to checkout in namespace shop failed "
-            "with a 5xx status over the last 5 minutes.",
-            runbook="https://runbooks.shop.example/alerts/HTTPErrorRatioHigh",
-        ),
-    ),
+    alerts=(error_ratio_alert("checkout", 0.05),),
     truth=TruthSpec(
         component="inventory",
         category="configuration",

@@ -13,8 +13,8 @@ api-gateway saturate and shed load with 503s, and frontend's 5xx-ratio alert fir
 from __future__ import annotations
 
 from evals.simulator.capacity import Capacity, NodePressure
-from evals.simulator.scenario import AlertRule, Effect, Rollout, Scenario, TruthSpec
-from evals.simulator.scenarios.common import BACKGROUND, at, parse
+from evals.simulator.scenario import Effect, Rollout, Scenario, TruthSpec
+from evals.simulator.scenarios.common import BACKGROUND, at, error_ratio_alert, parse
 from evals.simulator.world import shop_world
 
 NOW = parse("2025-11-24T16:42:00Z")
@@ -70,18 +70,7 @@ SCENARIO = Scenario(
     ),
     noise=BACKGROUND,
     capacity=Capacity(pressures=(NodePressure(NODE, PRESSURE),)),
-    alerts=(
-        AlertRule(
-            "HTTPErrorRatioHigh",
-            "error_ratio",
-            "frontend",
-            0.05,
-            summary="frontend is returning 5xx for more than 5% of requests",
-            description="More than 5% of requests to frontend in namespace shop failed "
-            "with a 5xx status over the last 5 minutes.",
-            runbook="https://runbooks.shop.example/alerts/HTTPErrorRatioHigh",
-        ),
-    ),
+    alerts=(error_ratio_alert("frontend", 0.05),),
     truth=TruthSpec(
         component=NODE,
         category="infrastructure",
