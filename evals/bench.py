@@ -28,6 +28,7 @@ from agent.logs.bench import lines_per_second, sample_lines
 from agent.logs.miner import TemplateMiner
 from agent.replay.environment import Endpoints, ReplayEnvironment
 from agent.safety.redact import Redactor
+from agent.server.bench import measure_intake
 from policies.decision import ToolCall
 from policies.scope import derive_scope
 from tools.base import OutputLimits, Registry, ToolContext
@@ -44,6 +45,8 @@ GOALS: dict[str, tuple[float, bool]] = {
     "tool_result_tokens_max": (15_000, False),
     "mining_lines_per_second": (20_000, True),
     "raw_to_model_ratio": (10.0, True),
+    "webhook_alerts_per_second": (500.0, True),
+    "webhook_p99_ms": (50.0, False),
 }
 
 
@@ -165,7 +168,14 @@ def run_bench(bundles: Sequence[Path], *, quick: bool) -> dict[str, Any]:
         "redaction_lines_per_second": round(lines_per_second(Redactor(b"bench").redact, lines)),
     }
     eval_wall = _safely("eval", errors, _eval_seconds, list(bundles))
-    results = {**_totals(per_bundle), **throughput, "eval_jobs2_wall_seconds": eval_wall}
+    intake = _safely("webhook intake", errors, measure_intake, 500 if quick else 2000) or {}
+    results = {
+        **_totals(per_bundle),
+        **throughput,
+        "eval_jobs2_wall_seconds": eval_wall,
+        "webhook_alerts_per_second": intake.get("alerts_per_second"),
+        "webhook_p99_ms": intake.get("p99_ms"),
+    }
     results["peak_rss_mb"] = _rss_mb()
     return {
         "bundles": per_bundle,

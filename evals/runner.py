@@ -25,14 +25,14 @@ from agent.config import ModelSettings, ReplaySettings
 from agent.errors import ConfigError
 from agent.investigation.brain import Brain
 from agent.investigation.budget import Budget
+from agent.investigation.environments import replay_environment
 from agent.investigation.loop import investigate, new_state
-from agent.investigation.setup import BrainKind, Environment, choose_brain, prepare
+from agent.investigation.setup import BrainKind, choose_brain, prepare
 from agent.investigation.state import InvestigationState
 from agent.replay.environment import Endpoints, ReplayEnvironment
 from agent.report.model import Report
 from policies.load import default_policy_path, load_policy
 from policies.model import Policy
-from tools.clients import Backends
 
 from . import scoring
 from .results import CaseResult, EvalRun, make_run
@@ -83,20 +83,16 @@ def investigate_replay(
     The same steps as ``agent investigate --replay``: production readers, alert lookup in the
     replayed Alertmanager, ``choose_brain``-style brain, ``prepare`` and ``investigate``.
     """
-    backends = Backends.from_urls(**endpoints.backend_urls())
-    try:
-        assert backends.alertmanager is not None
-        env = Environment(backends, endpoints.now, catalog, config.policy)
+    with replay_environment(endpoints, catalog, config.policy) as env:
+        assert env.backends.alertmanager is not None
         alert = find_alert(
-            fingerprint, [AlertmanagerSource(backends.alertmanager, endpoints.alertmanager)]
+            fingerprint, [AlertmanagerSource(env.backends.alertmanager, endpoints.alertmanager)]
         )
         end = time.monotonic() + config.budget.max_wall_seconds
         brain = config.make_brain(catalog, lambda: end)
         state = new_state(alert, brain, env.now)
         deps = prepare(alert, env, brain, investigation_id=state.id, budget=config.budget)
         return investigate(alert, deps, state), state
-    finally:
-        backends.close()
 
 
 def score_case(

@@ -6,29 +6,28 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import yaml
-
 from agent.alerts.lookup import AlertmanagerSource, AlertSource, find_alert
-from agent.bundle.model import Catalog
 from agent.config import Settings, load_settings
 from agent.errors import ConfigError
 from agent.investigation.budget import Budget
+from agent.investigation.environments import live_environment, replay_environment
 from agent.investigation.loop import new_state
 from agent.investigation.setup import Environment, choose_brain, prepare
 from agent.remediation.store import JsonFileStore
 from agent.replay.environment import ReplayEnvironment
 from agent.report.model import Report
 from agent.report.render import render_json, render_markdown, render_text
+from agent.server.build import db_path
+from agent.server.lookup import StoreAlertSource
+from agent.server.store import Store
 from agent.telemetry import traced_investigate, tracing
 from policies.load import default_policy_path, load_policy
 from policies.model import Policy
-from tools.clients import Backends
 
 _FORMATS = ("json", "markdown", "text")
 
@@ -95,38 +94,26 @@ def _deadline(budget: Budget) -> Callable[[], float]:
 def _environment(
     args: argparse.Namespace, settings: Settings, policy: Policy
 ) -> Iterator[tuple[Environment, list[AlertSource]]]:
+    """The environment to investigate in, and where to look the alert up (in that order)."""
     if args.replay is not None:
         replay = ReplayEnvironment(args.replay, settings.replay)
-        with replay as endpoints:
-            backends = Backends.from_urls(**endpoints.backend_urls())
-            try:
-                assert backends.alertmanager is not None
-                yield (
-                    Environment(backends, endpoints.now, replay.bundle.catalog, policy),
-                    [AlertmanagerSource(backends.alertmanager, endpoints.alertmanager)],
-                )
-            finally:
-                backends.close()
+        with (
+            replay as endpoints,
+            replay_environment(endpoints, replay.bundle.catalog, policy) as env,
+        ):
+            assert env.backends.alertmanager is not None
+            yield env, [AlertmanagerSource(env.backends.alertmanager, endpoints.alertmanager)]
         return
-    b = settings.backends
-    backends = Backends.from_settings(b)
-    try:
+    with live_environment(settings, policy) as env, ExitStack() as stack:
         sources: list[AlertSource] = []
-        if backends.alertmanager is not None and b.alertmanager_url:
-            sources.append(AlertmanagerSource(backends.alertmanager, b.alertmanager_url))
-        yield Environment(backends, datetime.now(UTC), _catalog(settings), policy), sources
-    finally:
-        backends.close()
-
-
-def _catalog(settings: Settings) -> Catalog:
-    if settings.catalog_file is None:
-        return Catalog()
-    try:
-        data = yaml.safe_load(settings.catalog_file.read_text(encoding="utf-8"))
-        return Catalog.model_validate(data or {})
-    except (OSError, yaml.YAMLError, ValueError) as exc:
-        raise ConfigError(f"cannot read catalogue {settings.catalog_file}: {exc}") from exc
+        database = db_path(settings)
+        if database.is_file():
+            # Alerts received by ``agent serve`` come first: they are what woke us.
+            sources.append(StoreAlertSource(stack.enter_context(closing(Store(database)))))
+        alertmanager = settings.backends.alertmanager_url
+        if env.backends.alertmanager is not None and alertmanager:
+            sources.append(AlertmanagerSource(env.backends.alertmanager, alertmanager))
+        yield env, sources
 
 
 def render(report: Report, fmt: str) -> str:

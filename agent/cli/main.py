@@ -25,6 +25,7 @@ _COMMANDS = (
     "agent.cli.policy",
     "agent.cli.eval",
     "agent.cli.record",
+    "agent.cli.serve",
 )
 
 

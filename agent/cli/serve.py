@@ -1,0 +1,85 @@
+"""``agent serve``: the webhook server, a thin adapter around ``agent.server``.
+
+Refuses to start (exit 2) when a webhook source has no credential, unless
+``--allow-unauthenticated``, which warns. ``--brain-factory`` is a test hook: it replaces the
+default brain (Claude with an API key, else offline) and is hidden from ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agent.config import load_settings
+from agent.errors import ConfigError
+from agent.investigation.budget import Budget
+from policies.load import default_policy_path, load_policy
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``serve`` command."""
+    parser = subparsers.add_parser("serve", help="receive alert webhooks and investigate them")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--config", help="configuration file (YAML)")
+    parser.add_argument("--policy", type=Path, help="policy file (default: policies/default.yaml)")
+    parser.add_argument("--max-steps", type=int, default=Budget().max_steps)
+    parser.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="accept webhooks from sources without a configured credential (not for production)",
+    )
+    parser.add_argument("--brain-factory", help=argparse.SUPPRESS)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted; 0 on a clean shutdown."""
+    import uvicorn
+
+    from agent.server.app import create_app
+    from agent.server.build import build_server
+    from agent.server.runner import LiveRunner, default_brain, import_brain_factory
+
+    if args.max_steps < 1:
+        raise ConfigError("--max-steps must be at least 1")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = load_settings(args.config)
+    policy = load_policy(args.policy or settings.policy_file or default_policy_path())
+    runner = LiveRunner(
+        settings,
+        policy,
+        budget=Budget(max_steps=args.max_steps),
+        brain_factory=import_brain_factory(args.brain_factory)
+        if args.brain_factory
+        else default_brain,
+        audit_dir=settings.state_dir.expanduser() / "audit",
+    )
+    server = build_server(settings, runner, allow_unauthenticated=args.allow_unauthenticated)
+    config = uvicorn.Config(
+        create_app(server), host=args.host, port=args.port, log_level="warning", lifespan="on"
+    )
+    print(f"agent serve: listening on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
+    uvicorn.Server(config).run()
+    server.store.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``agent serve`` alone (``python -m agent.cli.serve``), with the CLI's exit codes."""
+    parser = argparse.ArgumentParser(prog="agent")
+    register(parser.add_subparsers(dest="command", required=True))
+    try:
+        args = parser.parse_args(["serve", *(sys.argv[1:] if argv is None else argv)])
+        return int(args.handler(args))
+    except ConfigError as exc:
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""Approve or reject a proposed remediation over HTTP, through the same gate as ``agent approve``.
+
+``StoreReports`` is the gate's ``ReportStore`` on the server's database: reports live in the
+investigations table and each approval is a row that can be inserted once (single use). The
+HTTP request stands in for the terminal: its ``confirm`` field must be the target's
+``namespace/name``, exactly as a human would type it. The approver's identity comes from their
+bearer token, never from the request body.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from agent.errors import ConfigError, RemediationAborted
+from agent.remediation import ApprovalRecord, ApprovalRequest, AuditLog, Executor, Gate
+from agent.remediation.store import used_approval
+from agent.report.model import Report
+
+from .store import Store
+
+ExecutorFactory = Callable[[], AbstractContextManager[Executor]]
+
+
+class ApiError(Exception):
+    """An HTTP error answer with its status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class StoreReports:
+    """The gate's ``ReportStore`` backed by the server's SQLite store."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def save(self, report: Report) -> None:
+        """Replace the stored report of its investigation."""
+        with self._store.transaction() as db:
+            db.execute(
+                "UPDATE investigations SET report_json=? WHERE id=?",
+                (report.model_dump_json(), report.investigation_id),
+            )
+
+    def load(self, investigation_id: str) -> Report:
+        """The stored report.
+
+        Raises:
+            ConfigError: unknown investigation, or it has no report yet.
+        """
+        row = self._store.get(investigation_id)
+        if row is None or row.report is None:
+            raise ConfigError(f"investigation {investigation_id!r} has no report")
+        return row.report
+
+    def decision(self, investigation_id: str, remediation_id: str) -> dict[str, Any] | None:
+        """The recorded approval or rejection of a remediation, if any."""
+        rows = self._store.query(
+            "SELECT decision, approver, decided_at, action_sha256 FROM decisions "
+            "WHERE investigation_id=? AND remediation_id=?",
+            (investigation_id, remediation_id),
+        )
+        if not rows:
+            return None
+        decision, approver, decided_at, sha = rows[0]
+        return {"decision": decision, "approver": approver, "at": decided_at, "sha256": sha}
+
+    def approval(self, investigation_id: str, remediation_id: str) -> ApprovalRecord | None:
+        """The recorded use of this approval, if it was used."""
+        found = self.decision(investigation_id, remediation_id)
+        if found is None or found["decision"] != "approved":
+            return None
+        return ApprovalRecord(
+            investigation_id=investigation_id,
+            remediation_id=remediation_id,
+            approver=found["approver"],
+            approved_at=datetime.fromisoformat(found["at"]),
+            action_sha256=found["sha256"],
+        )
+
+    def claim(self, record: ApprovalRecord) -> None:
+        """Record the approval exactly once.
+
+        Raises:
+            RemediationAborted: it was already approved or rejected.
+        """
+        self._insert(
+            record.investigation_id, record.remediation_id, "approved", record.approver,
+            record.approved_at, record.action_sha256,
+        )  # fmt: skip
+
+    def reject(
+        self, investigation_id: str, remediation_id: str, approver: str, at: datetime
+    ) -> None:
+        """Record a rejection; the remediation can then never be approved."""
+        self._insert(investigation_id, remediation_id, "rejected", approver, at, None)
+
+    def _insert(
+        self, inv: str, rid: str, decision: str, approver: str, at: datetime, sha: str | None
+    ) -> None:
+        try:
+            with self._store.transaction() as db:
+                db.execute(
+                    "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
+                    (inv, rid, decision, approver, at.isoformat(), sha),
+                )
+        except sqlite3.IntegrityError:
+            previous = self.decision(inv, rid)
+            if previous is not None and previous["decision"] == "rejected":
+                raise _rejected(rid, previous) from None
+            raise used_approval(self.approval(inv, rid)) from None
+
+
+def _rejected(remediation_id: str, previous: dict[str, Any]) -> RemediationAborted:
+    return RemediationAborted(
+        f"remediation {remediation_id} was rejected by {previous['approver']} at "
+        f"{previous['at']}; re-run the investigation for a new proposal"
+    )
+
+
+class Approvals:
+    """The approve and reject endpoints' logic."""
+
+    def __init__(
+        self,
+        store: Store,
+        audit_path: Path,
+        executor_factory: ExecutorFactory | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._reports = StoreReports(store)
+        self._audit = AuditLog(audit_path)
+        self._executor_factory = executor_factory
+        self._clock = clock
+
+    def approve(
+        self, investigation_id: str, remediation_id: str, approver: str, confirm: str, dry_run: bool
+    ) -> dict[str, Any]:
+        """Carry out a remediation through the gate; same checks as ``agent approve``.
+
+        Raises:
+            ApiError: unknown ids (404), refused (409), not configured or a manual step (400/503).
+        """
+        report = self._report(investigation_id)
+        previous = self._reports.decision(investigation_id, remediation_id)
+        if previous is not None and previous["decision"] == "rejected":
+            raise ApiError(409, str(_rejected(remediation_id, previous)))
+        if self._executor_factory is None:
+            raise ApiError(
+                503, "no executor configured: set server.executor_kubeconfig (write credentials)"
+            )
+        said: list[str] = []
+        request = ApprovalRequest(investigation_id, remediation_id, approver, dry_run)
+        try:
+            with self._executor_factory() as executor:
+                gate = Gate(
+                    store=self._reports,
+                    audit=self._audit,
+                    executor=executor,
+                    ask=lambda prompt: confirm,
+                    say=said.append,
+                    clock=self._clock,
+                )
+                outcome = gate.approve(request)
+        except ConfigError as error:
+            raise ApiError(
+                404 if report.remediation(remediation_id) is None else 400, str(error)
+            ) from None
+        except RemediationAborted as error:
+            raise ApiError(409, str(error)) from None
+        self._store.audit("remediation_approved", investigation_id=investigation_id,
+                          remediation_id=remediation_id, approver=approver, decision=outcome.decision)  # fmt: skip
+        self._settle(report)
+        return {
+            "decision": outcome.decision,
+            "approver": approver,
+            "request": {"method": outcome.action.method, "path": outcome.action.path},
+            "shown": said,
+        }
+
+    def reject(
+        self, investigation_id: str, remediation_id: str, approver: str, reason: str
+    ) -> dict[str, Any]:
+        """Record that ``approver`` rejected a remediation.
+
+        Raises:
+            ApiError: unknown ids (404) or already decided (409).
+        """
+        report = self._report(investigation_id)
+        if report.remediation(remediation_id) is None:
+            known = ", ".join(r.id for r in report.remediations) or "none"
+            raise ApiError(404, f"investigation {investigation_id} has no remediation "
+                                f"{remediation_id!r} (proposed: {known})")  # fmt: skip
+        try:
+            self._reports.reject(investigation_id, remediation_id, approver, self._clock())
+        except RemediationAborted as error:
+            raise ApiError(409, str(error)) from None
+        self._audit.append(
+            {
+                "time": self._clock().isoformat(),
+                "event": "remediation_rejection",
+                "investigation_id": investigation_id,
+                "remediation_id": remediation_id,
+                "approver": approver,
+                "reason": reason,
+                "decision": "rejected",
+            }
+        )
+        self._store.audit("remediation_rejected", investigation_id=investigation_id,
+                          remediation_id=remediation_id, approver=approver, reason=reason)  # fmt: skip
+        self._settle(report)
+        return {"decision": "rejected", "approver": approver}
+
+    def _report(self, investigation_id: str) -> Report:
+        row = self._store.get(investigation_id)
+        if row is None:
+            raise ApiError(404, f"no investigation {investigation_id!r}")
+        if row.report is None:
+            raise ApiError(409, f"investigation {investigation_id} is {row.status}; no report yet")
+        return row.report
+
+    def _settle(self, report: Report) -> None:
+        # Done once every executable proposal has an approval or a rejection.
+        pending = [
+            r.id
+            for r in report.remediations
+            if r.action != "manual"
+            and self._reports.decision(report.investigation_id, r.id) is None
+        ]
+        if not pending:
+            self._store.set_status(report.investigation_id, "done")

@@ -1,0 +1,83 @@
+"""Wire a ``Server`` from settings: store, verifiers, intake, workers, approvals."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from agent.config import Settings
+from agent.remediation import Executor, check_separate_credentials
+
+from .app import Server
+from .approvals import Approvals, ExecutorFactory
+from .auth import check_approver_tokens, webhook_verifiers
+from .intake import Intake
+from .metrics import Metrics
+from .store import Store
+from .workers import Runner, WorkerPool
+
+log = logging.getLogger(__name__)
+
+
+def db_path(settings: Settings) -> Path:
+    """Where the server's database lives (``server.db_path`` or ``<state_dir>/server.db``)."""
+    configured = settings.server.db_path
+    return (configured or settings.state_dir / "server.db").expanduser()
+
+
+def executor_factory(settings: Settings) -> ExecutorFactory | None:
+    """Open the executor's kubeconfig per approval; ``None`` when none is configured.
+
+    Raises:
+        ConfigError: the executor kubeconfig is the investigator's own.
+    """
+    path = settings.server.executor_kubeconfig
+    if path is None:
+        return None
+    check_separate_credentials(path, settings.backends.kubeconfig)
+    context = settings.server.executor_context
+    return lambda: Executor.from_kubeconfig(path.expanduser(), context)
+
+
+def build_server(
+    settings: Settings,
+    runner: Runner,
+    *,
+    allow_unauthenticated: bool = False,
+    executor: ExecutorFactory | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Server:
+    """Every collaborator of one server process.
+
+    Raises:
+        ConfigError: a webhook source has no credential (unless ``allow_unauthenticated``),
+            approver tokens reuse webhook credentials, or the executor kubeconfig is shared.
+    """
+    server_settings = settings.server
+    verifiers, open_sources = webhook_verifiers(
+        server_settings, allow_unauthenticated=allow_unauthenticated, clock=clock
+    )
+    for source in open_sources:
+        log.warning("webhook source %s accepts UNAUTHENTICATED requests", source)
+    check_approver_tokens(server_settings)
+    path = db_path(settings)
+    store = Store(path, clock=clock)
+    metrics = Metrics()
+    workers = WorkerPool(store, runner, metrics, server_settings.concurrency)
+    return Server(
+        store=store,
+        intake=Intake(store, verifiers, server_settings, metrics, workers.notify),
+        approvals=Approvals(
+            store,
+            path.parent / "audit.jsonl",
+            executor if executor is not None else executor_factory(settings),
+            clock=lambda: datetime.fromtimestamp(clock(), UTC),
+        ),
+        workers=workers,
+        metrics=metrics,
+        approver_tokens=dict(server_settings.approver_tokens),
+        max_body_bytes=server_settings.max_body_bytes,
+    )

@@ -1,0 +1,97 @@
+"""Webhook intake: authenticate, parse, normalise, store — then answer.
+
+Independent of the web framework: ``Intake.handle(source, headers, body)`` returns the HTTP
+status and JSON body. The alert is committed to the store before the answer, so a 2xx always
+means it is durable. Bad input is a 4xx naming the problem; an internal fault (the database)
+propagates and becomes a 5xx, which Alertmanager retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from agent.config import ServerSettings
+
+from .auth import Verifier
+from .metrics import Metrics
+from .payloads import NORMALISERS, BadPayload, parse_json
+from .store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP status and JSON body."""
+
+    status: int
+    body: dict[str, Any]
+
+
+class Intake:
+    """Turns webhook deliveries into stored alerts and queued investigations."""
+
+    def __init__(
+        self,
+        store: Store,
+        verifiers: Mapping[str, Verifier],
+        settings: ServerSettings,
+        metrics: Metrics,
+        wake: Callable[[], None],
+    ) -> None:
+        self._store = store
+        self._verifiers = verifiers
+        self._settings = settings
+        self._metrics = metrics
+        self._wake = wake
+
+    def refuse(self, source: str, error: BadPayload) -> Answer:
+        """Answer a body refused before it reached ``handle`` (too large to read)."""
+        self._metrics.inc("agent_webhook_requests_total", source=source, outcome="rejected")
+        return Answer(error.status, {"error": str(error)})
+
+    def handle(self, source: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        """Process one delivery from ``source`` (``alertmanager``, ``grafana``, ``pagerduty``)."""
+        failure = self._verifiers[source](headers, body)
+        if failure is not None:
+            outcome = "unauthenticated" if failure.status == 401 else "forbidden"
+            self._metrics.inc("agent_webhook_requests_total", source=source, outcome=outcome)
+            self._store.audit("webhook_refused", source=source, reason=failure.reason)
+            return Answer(failure.status, {"error": failure.reason})
+        try:
+            notification = NORMALISERS[source](parse_json(body, self._settings.max_json_depth))
+        except BadPayload as error:
+            return self.refuse(source, error)
+        outcomes: dict[str, int] = {}
+        investigations: list[str] = []
+        created = False
+        for alert in notification.alerts:
+            if alert.status == "resolved":
+                stopped = self._store.resolve(alert)
+                outcomes["resolved"] = outcomes.get("resolved", 0) + 1
+                investigations += stopped
+                continue
+            admission = self._store.admit(
+                alert, self._settings.cooldown_seconds, self._settings.queue_bound
+            )
+            outcomes[admission.outcome] = outcomes.get(admission.outcome, 0) + 1
+            created |= admission.outcome == "created"
+            if admission.investigation_id and admission.investigation_id not in investigations:
+                investigations.append(admission.investigation_id)
+        replayed = notification.event_id is not None and self._store.seen_event(
+            source, notification.event_id
+        )
+        if created:
+            self._wake()
+        self._metrics.inc("agent_webhook_requests_total", source=source, outcome="accepted")
+        return Answer(
+            200,
+            {
+                "status": "stored",
+                "alerts": len(notification.alerts),
+                "outcomes": outcomes,
+                "investigations": investigations,
+                "ignored": notification.ignored,
+                "replayed_event": replayed,
+            },
+        )

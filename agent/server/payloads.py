@@ -1,0 +1,236 @@
+"""Webhook bodies → ``Alert``s: strict, bounded parsing with errors that name the problem.
+
+Every failure here is the sender's fault and becomes a 4xx (``BadPayload``); Alertmanager
+retries 5xx, so nothing a client sends may surface as one. Each source has one normaliser:
+Alertmanager (payload version 4), Grafana-managed alerting (version 1) and PagerDuty V3 events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from agent.alerts.fingerprint import fingerprint
+from agent.alerts.model import Alert, alert_from_alertmanager
+
+
+class BadPayload(ValueError):
+    """The request body is not an acceptable webhook payload; carries the HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One webhook delivery, normalised."""
+
+    alerts: list[Alert]
+    event_id: str | None = None  # sender's delivery id, for replay detection
+    ignored: list[str] = field(default_factory=list)  # what was deliberately not acted on
+
+
+def parse_json(body: bytes, max_depth: int) -> Any:
+    """Decode UTF-8 JSON, refusing invalid encodings, NaN/Infinity and deep nesting.
+
+    Raises:
+        BadPayload: the body is not UTF-8 JSON within the nesting limit.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadPayload(f"body is not valid UTF-8 (byte {exc.start})") from None
+    _check_depth(text, max_depth)
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise BadPayload(
+            f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise BadPayload(f"body is not valid JSON: {name} is not allowed")
+
+
+def _check_depth(text: str, max_depth: int) -> None:
+    # Scanned before parsing so a 1 MiB run of "[" never reaches the recursive decoder.
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > max_depth:
+                raise BadPayload(f"body is nested deeper than {max_depth} levels")
+        elif char in "]}":
+            depth -= 1
+
+
+def _shape_error(source: str, exc: ValidationError) -> BadPayload:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    return BadPayload(f"not a {source} payload: {where}: {first['msg']}", status=422)
+
+
+class _Loose(BaseModel):
+    # Senders add fields over time; only the fields we use are checked.
+    model_config = ConfigDict(extra="allow")
+
+
+class _AlertItem(_Loose):
+    status: str = "firing"
+    labels: dict[str, str]
+    annotations: dict[str, str] = {}
+    startsAt: str
+    endsAt: str | None = None
+    generatorURL: str | None = None
+    fingerprint: str | None = None
+
+
+class _AlertmanagerMessage(_Loose):
+    version: str
+    status: str
+    alerts: list[_AlertItem]
+
+
+class _GrafanaMessage(_AlertmanagerMessage):
+    orgId: int
+
+
+def _alerts(items: list[_AlertItem], source: str) -> list[Alert]:
+    alerts = []
+    for index, item in enumerate(items):
+        data = item.model_dump()
+        if not data.get("fingerprint"):
+            data["fingerprint"] = fingerprint(item.labels)
+        try:
+            alerts.append(alert_from_alertmanager(data, source=source))
+        except ValueError as exc:
+            raise BadPayload(f"not a {source} payload: alerts.{index}: {exc}", 422) from None
+    return alerts
+
+
+def alertmanager(payload: Any) -> Notification:
+    """Normalise an Alertmanager webhook (payload version 4)."""
+    try:
+        message = _AlertmanagerMessage.model_validate(payload)
+    except ValidationError as exc:
+        raise _shape_error("alertmanager", exc) from None
+    if message.version != "4":
+        raise BadPayload(
+            f'unsupported Alertmanager payload version {message.version!r} (expected "4")', 422
+        )
+    return Notification(_alerts(message.alerts, "alertmanager"))
+
+
+def grafana(payload: Any) -> Notification:
+    """Normalise a Grafana-managed alerting webhook (version 1)."""
+    try:
+        message = _GrafanaMessage.model_validate(payload)
+    except ValidationError as exc:
+        raise _shape_error("grafana", exc) from None
+    if message.version != "1":
+        raise BadPayload(
+            f'unsupported Grafana payload version {message.version!r} (expected "1")', 422
+        )
+    return Notification(_alerts(message.alerts, "grafana"))
+
+
+class _Service(_Loose):
+    id: str | None = None
+    summary: str | None = None
+
+
+class _Incident(_Loose):
+    id: str
+    title: str = ""
+    incident_key: str | None = None
+    status: str | None = None
+    urgency: str | None = None
+    created_at: str | None = None
+    html_url: str | None = None
+    service: _Service | None = None
+
+
+class _PagerDutyEvent(_Loose):
+    id: str
+    event_type: str
+    resource_type: str
+    occurred_at: str
+    data: dict[str, Any]
+
+
+class _PagerDutyMessage(_Loose):
+    event: _PagerDutyEvent
+
+
+_PAGERDUTY_STATUS = {
+    "incident.triggered": "firing",
+    "incident.reopened": "firing",
+    "incident.resolved": "resolved",
+}
+
+
+def pagerduty(payload: Any) -> Notification:
+    """Normalise a PagerDuty V3 webhook: an incident becomes one alert with mapped labels."""
+    try:
+        event = _PagerDutyMessage.model_validate(payload).event
+    except ValidationError as exc:
+        raise _shape_error("pagerduty", exc) from None
+    status = _PAGERDUTY_STATUS.get(event.event_type)
+    if event.resource_type != "incident" or status is None:
+        return Notification([], event.id, ignored=[event.event_type])
+    try:
+        incident = _Incident.model_validate(event.data)
+    except ValidationError as exc:
+        raise _shape_error("pagerduty", exc) from None
+    service = incident.service.summary if incident.service and incident.service.summary else ""
+    # PagerDuty has no label set: build one from what identifies the incident. The title is
+    # the closest thing to an alert name; the incident key stays stable across re-triggers.
+    labels = {
+        "alertname": incident.title or "PagerDutyIncident",
+        "incident_key": incident.incident_key or incident.id,
+        "service": service,
+    }
+    labels = {k: v for k, v in labels.items() if v}
+    data = {
+        "status": status,
+        "labels": labels,
+        "annotations": {
+            k: v
+            for k, v in {
+                "summary": incident.title,
+                "pagerduty_incident": incident.id,
+                "urgency": incident.urgency or "",
+                "url": incident.html_url or "",
+            }.items()
+            if v
+        },
+        "startsAt": incident.created_at or event.occurred_at,
+        "fingerprint": fingerprint(labels),
+    }
+    try:
+        alert = alert_from_alertmanager(data, source="pagerduty")
+    except ValueError as exc:
+        raise BadPayload(f"not a pagerduty payload: {exc}", 422) from None
+    return Notification([alert], event.id)
+
+
+NORMALISERS: dict[str, Callable[[Any], Notification]] = {
+    "alertmanager": alertmanager,
+    "grafana": grafana,
+    "pagerduty": pagerduty,
+}

@@ -1,0 +1,83 @@
+"""The live runner: one investigation on the configured backends, as ``agent investigate`` does.
+
+The brain comes from a factory so tests (and only tests) can swap in a scripted brain; the
+default is ``choose_brain``: Claude with an API key, else the offline investigator.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from agent.bundle.model import Catalog
+from agent.config import Settings
+from agent.errors import ConfigError
+from agent.investigation.brain import Brain
+from agent.investigation.budget import Budget
+from agent.investigation.environments import live_environment, load_catalog
+from agent.investigation.setup import choose_brain, prepare
+from agent.report.model import Report
+from policies.model import Policy
+
+from .workers import Job, run_job
+
+BrainFactory = Callable[[Settings, Catalog, Budget], Brain]
+
+
+def default_brain(settings: Settings, catalog: Catalog, budget: Budget) -> Brain:
+    """Claude when an API key is configured, else the offline investigator."""
+    end = time.monotonic() + budget.max_wall_seconds
+    return choose_brain(None, settings.model, catalog, deadline=lambda: end)
+
+
+def import_brain_factory(spec: str) -> BrainFactory:
+    """Load ``module:attribute`` as a brain factory (test hook of ``agent serve``).
+
+    Raises:
+        ConfigError: the module or attribute does not exist or is not callable.
+    """
+    module_name, _, attribute = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"--brain-factory {spec!r}: {exc}") from exc
+    if not callable(factory):
+        raise ConfigError(f"--brain-factory {spec!r} is not callable")
+    return factory  # type: ignore[no-any-return]
+
+
+class LiveRunner:
+    """Runs jobs against the live backends configured in ``settings``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        policy: Policy,
+        *,
+        budget: Budget | None = None,
+        brain_factory: BrainFactory = default_brain,
+        audit_dir: Path | None = None,
+    ) -> None:
+        self._settings = settings
+        self._policy = policy
+        self._budget = budget or Budget()
+        self._brain_factory = brain_factory
+        self._audit_dir = audit_dir
+        # Read once at start-up: a broken catalogue is a configuration error, not a failed run.
+        self._catalog = load_catalog(settings)
+
+    def __call__(self, job: Job) -> Report:
+        """Investigate (or resume) ``job`` and return its report."""
+        with live_environment(self._settings, self._policy, self._catalog) as env:
+            brain = self._brain_factory(self._settings, env.catalog, self._budget)
+            deps = prepare(
+                job.alert,
+                env,
+                brain,
+                investigation_id=job.id,
+                budget=self._budget,
+                audit_path=self._audit_dir / f"{job.id}.jsonl" if self._audit_dir else None,
+            )
+            return run_job(job, deps, brain.name, env.now)

@@ -1,0 +1,382 @@
+"""Durable investigations: one SQLite file (WAL) shared by the intake, the workers and the API.
+
+Tables: ``alerts`` (one row per fingerprint + startsAt), ``events`` (webhook event ids already
+seen), ``investigations`` (status, current step, the serialised ``InvestigationState`` after
+the last completed step, the report), ``turns`` (every completed turn with its tool results),
+``decisions`` (approvals and rejections, one per remediation) and ``audit``.
+
+One connection guarded by a lock: SQLite serialises writers anyway, and one connection keeps
+WAL checkpoints and transactions simple. ``synchronous=FULL`` makes every commit durable before
+the webhook's 2xx, even across a power cut.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from agent.alerts.model import Alert
+from agent.investigation.state import InvestigationState
+from agent.report.model import Report
+
+Status = Literal["queued", "running", "awaiting_approval", "done", "failed"]
+STATUSES: tuple[Status, ...] = ("queued", "running", "awaiting_approval", "done", "failed")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS alerts (
+    fingerprint TEXT NOT NULL, starts_at TEXT NOT NULL, source TEXT NOT NULL,
+    status TEXT NOT NULL, alert_json TEXT NOT NULL, received_at REAL NOT NULL,
+    last_seen REAL NOT NULL, notifications INTEGER NOT NULL DEFAULT 1,
+    investigation_id TEXT, PRIMARY KEY (fingerprint, starts_at));
+CREATE TABLE IF NOT EXISTS events (
+    source TEXT NOT NULL, event_id TEXT NOT NULL, received_at REAL NOT NULL,
+    PRIMARY KEY (source, event_id));
+CREATE TABLE IF NOT EXISTS investigations (
+    id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, starts_at TEXT NOT NULL,
+    status TEXT NOT NULL, step INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL,
+    updated_at REAL NOT NULL, alert_json TEXT NOT NULL, state_json TEXT,
+    report_json TEXT, report_status TEXT, error TEXT, stop_reason TEXT);
+CREATE INDEX IF NOT EXISTS investigations_by_fp ON investigations (fingerprint, created_at);
+CREATE INDEX IF NOT EXISTS investigations_by_status ON investigations (status, created_at);
+CREATE TABLE IF NOT EXISTS turns (
+    investigation_id TEXT NOT NULL, idx INTEGER NOT NULL, turn_json TEXT NOT NULL,
+    PRIMARY KEY (investigation_id, idx));
+CREATE TABLE IF NOT EXISTS decisions (
+    investigation_id TEXT NOT NULL, remediation_id TEXT NOT NULL, decision TEXT NOT NULL,
+    approver TEXT NOT NULL, decided_at TEXT NOT NULL, action_sha256 TEXT,
+    PRIMARY KEY (investigation_id, remediation_id));
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, event TEXT NOT NULL,
+    detail_json TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class InvestigationRow:
+    """One stored investigation, as the API and the workers see it."""
+
+    id: str
+    fingerprint: str
+    starts_at: str
+    status: Status
+    step: int
+    created_at: float
+    updated_at: float
+    alert: Alert
+    state: InvestigationState | None
+    report: Report | None
+    error: str | None
+    stop_reason: str | None
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON the list endpoint returns for this investigation."""
+        return {
+            "id": self.id,
+            "alert": self.fingerprint,
+            "alertname": self.alert.name,
+            "status": self.status,
+            "step": self.step,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "report_status": self.report.status if self.report else None,
+            "error": self.error,
+            "stop_reason": self.stop_reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What the store did with one firing alert."""
+
+    investigation_id: str | None
+    outcome: Literal["created", "duplicate", "cooldown", "queue_full"]
+
+
+class Store:
+    """The server's SQLite database."""
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._clock = clock
+        self._lock = threading.Lock()
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE below).
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed on success and rolled back on error."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one read query and return its rows."""
+        with self._lock:
+            return list(self._db.execute(sql, params).fetchall())
+
+    # -- intake -------------------------------------------------------------------------------
+
+    def seen_event(self, source: str, event_id: str) -> bool:
+        """Record a webhook event id; ``True`` if it had been received before (a replay)."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO events VALUES (?, ?, ?)", (source, event_id, self._clock())
+            )
+            return cursor.rowcount == 0
+
+    def admit(self, alert: Alert, cooldown_seconds: float, queue_bound: int) -> Admission:
+        """Store a firing alert and find or create its investigation, atomically.
+
+        The same (fingerprint, startsAt) — an HA peer or a periodic re-send — and any
+        notification of a fingerprint investigated within the cooldown reuse the existing
+        investigation. When ``queue_bound`` investigations are already queued the alert is
+        stored but not investigated: the next re-send retries, which is Alertmanager's own
+        back-pressure (a 429 would make it drop the notification).
+        """
+        now = self._clock()
+        starts = alert.starts_at.isoformat()
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT investigation_id FROM alerts WHERE fingerprint=? AND starts_at=?",
+                (alert.fingerprint, starts),
+            ).fetchone()
+            if row is not None:
+                db.execute(
+                    "UPDATE alerts SET last_seen=?, notifications=notifications+1, status=? "
+                    "WHERE fingerprint=? AND starts_at=?",
+                    (now, alert.status, alert.fingerprint, starts),
+                )
+            else:
+                db.execute(
+                    "INSERT INTO alerts (fingerprint, starts_at, source, status, alert_json, "
+                    "received_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (alert.fingerprint, starts, alert.source, alert.status,
+                     alert.model_dump_json(), now, now),
+                )  # fmt: skip
+            if row is not None and row[0] is not None:
+                return Admission(str(row[0]), "duplicate")
+            recent = db.execute(
+                "SELECT id FROM investigations WHERE fingerprint=? AND created_at>=? "
+                "ORDER BY created_at DESC LIMIT 1",
+                (alert.fingerprint, now - cooldown_seconds),
+            ).fetchone()
+            if recent is not None:
+                outcome: Literal["created", "cooldown", "queue_full"] = "cooldown"
+                investigation_id = str(recent[0])
+            else:
+                (queued,) = db.execute(
+                    "SELECT COUNT(*) FROM investigations WHERE status='queued'"
+                ).fetchone()
+                if queued >= queue_bound:
+                    return Admission(None, "queue_full")
+                outcome, investigation_id = "created", f"inv-{uuid.uuid4().hex[:12]}"
+                db.execute(
+                    "INSERT INTO investigations (id, fingerprint, starts_at, status, "
+                    "created_at, updated_at, alert_json) VALUES (?, ?, ?, 'queued', ?, ?, ?)",
+                    (investigation_id, alert.fingerprint, starts, now, now,
+                     alert.model_dump_json()),
+                )  # fmt: skip
+            db.execute(
+                "UPDATE alerts SET investigation_id=? WHERE fingerprint=? AND starts_at=?",
+                (investigation_id, alert.fingerprint, starts),
+            )
+            return Admission(investigation_id, outcome)
+
+    def resolve(self, alert: Alert) -> list[str]:
+        """Mark a fingerprint resolved; return the unfinished investigations to stop."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE alerts SET status='resolved', last_seen=? WHERE fingerprint=?",
+                (self._clock(), alert.fingerprint),
+            )
+            ids = [
+                str(r[0])
+                for r in db.execute(
+                    "SELECT id FROM investigations WHERE fingerprint=? "
+                    "AND status IN ('queued', 'running')",
+                    (alert.fingerprint,),
+                )
+            ]
+            db.executemany(
+                "UPDATE investigations SET stop_reason=? WHERE id=?",
+                [(f"alert {alert.fingerprint} resolved", i) for i in ids],
+            )
+            return ids
+
+    def find_alert(self, fingerprint: str) -> Alert | None:
+        """The most recent stored alert with this fingerprint."""
+        rows = self.query(
+            "SELECT alert_json FROM alerts WHERE fingerprint=? ORDER BY received_at DESC LIMIT 1",
+            (fingerprint,),
+        )
+        return Alert.model_validate_json(rows[0][0]) if rows else None
+
+    # -- workers ------------------------------------------------------------------------------
+
+    def requeue_interrupted(self) -> list[str]:
+        """After a restart: running investigations go back to the queue (state is kept)."""
+        with self.transaction() as db:
+            ids = [
+                str(r[0])
+                for r in db.execute("SELECT id FROM investigations WHERE status='running'")
+            ]
+            db.execute("UPDATE investigations SET status='queued' WHERE status='running'")
+            return ids
+
+    def claim_next(self) -> InvestigationRow | None:
+        """Move the oldest queued investigation to running and return it."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id FROM investigations WHERE status='queued' ORDER BY created_at LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE investigations SET status='running', updated_at=? WHERE id=?",
+                (self._clock(), row[0]),
+            )
+        return self.get(str(row[0]))
+
+    def save_step(self, state: InvestigationState) -> None:
+        """Persist the state after a completed step, and the turns not yet stored."""
+        with self.transaction() as db:
+            (stored,) = db.execute(
+                "SELECT COUNT(*) FROM turns WHERE investigation_id=?", (state.id,)
+            ).fetchone()
+            db.executemany(
+                "INSERT INTO turns VALUES (?, ?, ?)",
+                [(state.id, t.index, t.model_dump_json()) for t in state.turns[stored:]],
+            )
+            db.execute(
+                "UPDATE investigations SET state_json=?, step=?, updated_at=? WHERE id=?",
+                (state.model_dump_json(), state.usage.steps, self._clock(), state.id),
+            )
+
+    def finish(self, investigation_id: str, report: Report) -> Status:
+        """Store the final report; the status follows from it."""
+        status: Status = "failed" if report.status == "failed" else "done"
+        if status == "done" and any(r.action != "manual" for r in report.remediations):
+            status = "awaiting_approval"
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE investigations SET status=?, report_json=?, report_status=?, "
+                "updated_at=? WHERE id=?",
+                (status, report.model_dump_json(), report.status, self._clock(), investigation_id),
+            )
+        return status
+
+    def fail(self, investigation_id: str, error: str) -> None:
+        """Mark an investigation failed with the reason."""
+        self.set_status(investigation_id, "failed", error=error)
+
+    def set_status(self, investigation_id: str, status: Status, error: str | None = None) -> None:
+        """Change an investigation's status."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE investigations SET status=?, error=COALESCE(?, error), updated_at=? "
+                "WHERE id=?",
+                (status, error, self._clock(), investigation_id),
+            )
+
+    def stop_reason(self, investigation_id: str) -> str | None:
+        """Why the investigation should stop now (its alert resolved), if it should."""
+        rows = self.query("SELECT stop_reason FROM investigations WHERE id=?", (investigation_id,))
+        return str(rows[0][0]) if rows and rows[0][0] else None
+
+    # -- API ----------------------------------------------------------------------------------
+
+    def get(self, investigation_id: str) -> InvestigationRow | None:
+        """One investigation, or ``None``."""
+        rows = self.query(f"SELECT {_COLUMNS} FROM investigations WHERE id=?", (investigation_id,))
+        return _row(rows[0]) if rows else None
+
+    def search(
+        self, status: str | None = None, fingerprint: str | None = None, limit: int = 100
+    ) -> list[InvestigationRow]:
+        """Investigations, newest first, optionally filtered."""
+        where, params = [], []
+        if status:
+            where.append("status=?")
+            params.append(status)
+        if fingerprint:
+            where.append("fingerprint=?")
+            params.append(fingerprint)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        sql = f"SELECT {_COLUMNS} FROM investigations {clause} ORDER BY created_at DESC LIMIT ?"
+        return [_row(r) for r in self.query(sql, (*params, limit))]
+
+    def turns(self, investigation_id: str) -> list[dict[str, Any]]:
+        """Every stored turn of an investigation, in order."""
+        rows = self.query(
+            "SELECT turn_json FROM turns WHERE investigation_id=? ORDER BY idx", (investigation_id,)
+        )
+        return [json.loads(r[0]) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """How many investigations are in each status."""
+        found = dict(self.query("SELECT status, COUNT(*) FROM investigations GROUP BY status"))
+        return {s: int(found.get(s, 0)) for s in STATUSES}
+
+    def audit(self, event: str, **detail: Any) -> None:
+        """Append one audit record (webhook refusals, decisions)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO audit (time, event, detail_json) VALUES (?, ?, ?)",
+                (self._clock(), event, json.dumps(detail, sort_keys=True, default=str)),
+            )
+
+    def audit_records(self, event: str | None = None) -> list[dict[str, Any]]:
+        """Audit records, oldest first."""
+        sql = "SELECT time, event, detail_json FROM audit"
+        rows = (
+            self.query(sql + " WHERE event=? ORDER BY id", (event,))
+            if event
+            else self.query(sql + " ORDER BY id")
+        )
+        return [{"time": t, "event": e, **json.loads(d)} for t, e, d in rows]
+
+
+_COLUMNS = (
+    "id, fingerprint, starts_at, status, step, created_at, updated_at, alert_json, state_json, "
+    "report_json, error, stop_reason"
+)
+
+
+def _row(r: tuple[Any, ...]) -> InvestigationRow:
+    return InvestigationRow(
+        id=r[0],
+        fingerprint=r[1],
+        starts_at=r[2],
+        status=r[3],
+        step=int(r[4]),
+        created_at=float(r[5]),
+        updated_at=float(r[6]),
+        alert=Alert.model_validate_json(r[7]),
+        state=InvestigationState.model_validate_json(r[8]) if r[8] else None,
+        report=Report.model_validate_json(r[9]) if r[9] else None,
+        error=r[10],
+        stop_reason=r[11],
+    )

@@ -1,0 +1,125 @@
+"""The worker pool: threads that take queued investigations from the store and run them.
+
+The store is the queue (so it survives a crash); the threads only need waking. Each job
+carries the persisted state to resume from, a step callback that persists every completed
+step, and a stop check (the alert resolved). A runner turns a job into a report; the live one
+is in ``agent.server.runner``, tests inject fast fakes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from agent.alerts.model import Alert
+from agent.investigation.loop import InvestigationDeps, investigate
+from agent.investigation.state import InvestigationState
+from agent.report.model import Report
+
+from .metrics import Metrics
+from .store import InvestigationRow, Store
+
+log = logging.getLogger(__name__)
+
+# How long an idle worker sleeps before looking at the store again; bounds the delay of a
+# wake-up that raced with a worker going to sleep.
+_POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One investigation to run (or resume)."""
+
+    id: str
+    alert: Alert
+    state: InvestigationState | None
+    on_step: Callable[[InvestigationState], None]
+    should_stop: Callable[[], str | None]
+
+
+Runner = Callable[[Job], Report]
+
+
+def run_job(job: Job, deps: InvestigationDeps, brain_name: str, started_at: datetime) -> Report:
+    """Run ``investigate`` for a job: resume its state, persist each step and the last one."""
+    state = job.state or InvestigationState(
+        id=job.id, alert=job.alert, brain=brain_name, started_at=started_at
+    )
+    deps.on_step = job.on_step
+    deps.should_stop = job.should_stop
+    report = investigate(job.alert, deps, state)
+    # The final (report-writing) turn is not followed by on_step: persist it too.
+    job.on_step(state)
+    return report
+
+
+class WorkerPool:
+    """``concurrency`` threads running investigations from ``store`` with ``runner``."""
+
+    def __init__(self, store: Store, runner: Runner, metrics: Metrics, concurrency: int) -> None:
+        self._store = store
+        self._runner = runner
+        self._metrics = metrics
+        self._concurrency = concurrency
+        self._wake = threading.Condition()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> WorkerPool:
+        """Requeue what a crash left running, then start the threads."""
+        resumed = self._store.requeue_interrupted()
+        if resumed:
+            log.info("resuming %d interrupted investigation(s): %s", len(resumed), resumed)
+        for index in range(self._concurrency):
+            thread = threading.Thread(target=self._work, name=f"investigator-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def notify(self) -> None:
+        """Wake a worker: an investigation was queued."""
+        with self._wake:
+            self._wake.notify()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop taking work and wait for running investigations (at most ``timeout``)."""
+        self._stopping.set()
+        with self._wake:
+            self._wake.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            row = self._store.claim_next()
+            if row is None:
+                with self._wake:
+                    self._wake.wait(_POLL_SECONDS)
+                continue
+            self._run(row)
+
+    def _run(self, row: InvestigationRow) -> None:
+        observe = self._metrics.step_observer()
+
+        def on_step(state: InvestigationState) -> None:
+            self._store.save_step(state)
+            observe(state)
+
+        job = Job(
+            id=row.id,
+            alert=row.alert,
+            state=row.state,
+            on_step=on_step,
+            should_stop=lambda: self._store.stop_reason(row.id),
+        )
+        try:
+            report = self._runner(job)
+        except Exception as exc:  # a worker must survive any one investigation's failure
+            log.exception("investigation %s failed", row.id)
+            self._store.fail(row.id, f"{type(exc).__name__}: {exc}")
+            return
+        self._store.finish(row.id, report)

@@ -1,0 +1,145 @@
+"""An in-process ``agent serve`` for tests: real store, intake, workers; injectable runner."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from agent.bundle.model import Catalog
+from agent.config import ServerSettings, Settings
+from agent.investigation.brain import BrainTurn
+from agent.investigation.loop import InvestigationDeps
+from agent.investigation.report_builder import ReportContext
+from agent.investigation.state import CallRecord
+from agent.report.model import AlertRef, Report
+from agent.server.app import Server, create_app
+from agent.server.approvals import ExecutorFactory
+from agent.server.build import build_server
+from agent.server.workers import Job, Runner, run_job
+
+AM_TOKEN = "am-token-123"
+GRAFANA_SECRET = "grafana-secret"
+PD_OLD, PD_NEW = "pd-secret-old", "pd-secret-new"
+APPROVER_TOKEN = "approver-token-alice"
+
+
+def settings(tmp_path: Path, **server: Any) -> Settings:
+    values: dict[str, Any] = {
+        "alertmanager_tokens": [AM_TOKEN],
+        "grafana_secret": GRAFANA_SECRET,
+        "grafana_timestamp_header": "X-Grafana-Alerting-Timestamp",
+        "pagerduty_secrets": [PD_OLD, PD_NEW],
+        "approver_tokens": {APPROVER_TOKEN: "alice"},
+        "db_path": tmp_path / "server.db",
+    } | server
+    return Settings(server=ServerSettings(**values), state_dir=tmp_path)
+
+
+AM_AUTH = {"Authorization": f"Bearer {AM_TOKEN}"}
+
+
+class Clock:
+    """A settable wall clock (seconds)."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self.now = time.time() if start is None else start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def quick_report(job: Job, status: str = "complete") -> Report:
+    now = datetime.now(UTC)
+    return Report(
+        investigation_id=job.id,
+        alert=AlertRef(fingerprint=job.alert.fingerprint, name=job.alert.name),
+        status=status,  # type: ignore[arg-type]
+        brain="fake",
+        started_at=now,
+        finished_at=now,
+    )
+
+
+class CountingRunner:
+    """A fast fake runner that records which investigations it ran."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.ran: list[str] = []
+        self.delay = delay
+        self._lock = threading.Lock()
+
+    def __call__(self, job: Job) -> Report:
+        time.sleep(self.delay)
+        with self._lock:
+            self.ran.append(job.id)
+        return quick_report(job)
+
+
+class NoTools:
+    """A tool runner without backend tools (the scripted brain only uses the ledger)."""
+
+    def schemas(self) -> list[dict[str, Any]]:
+        return []
+
+    def run(self, calls: list[Any]) -> list[CallRecord]:
+        return []
+
+
+def scripted_runner(step: Callable[[], None]) -> Runner:
+    """Runs the real loop with a brain that calls ``step`` (e.g. to wait) each turn."""
+    from agent.brains.scripted import ScriptedBrain
+
+    def think(state: Any) -> BrainTurn:
+        step()
+        return BrainTurn(text=f"turn {len(state.turns)}")
+
+    def run(job: Job) -> Report:
+        brain = ScriptedBrain([think], repeat_last=True)
+        deps = InvestigationDeps(
+            brain=brain, tools=NoTools(), report_context=ReportContext(frozenset(), Catalog())
+        )
+        return run_job(job, deps, brain.name, datetime.now(UTC))
+
+    return run
+
+
+@contextmanager
+def running(
+    config: Settings,
+    runner: Runner,
+    *,
+    clock: Callable[[], float] = time.time,
+    executor: ExecutorFactory | None = None,
+    start_workers: bool = True,
+    allow_unauthenticated: bool = False,
+) -> Iterator[tuple[TestClient, Server]]:
+    server = build_server(
+        config,
+        runner,
+        allow_unauthenticated=allow_unauthenticated,
+        executor=executor,
+        clock=clock,
+    )
+    app = create_app(server, start_workers=start_workers)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield client, server
+    finally:
+        server.store.close()
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"condition not met within {timeout}s")
