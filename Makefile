@@ -46,7 +46,7 @@ test: install system-deps lint typecheck
 	$(BIN)/pytest -n $(JOBS) --dist loadgroup -p no:cacheprovider
 
 demo: install system-deps
-	$(BIN)/agent investigate --replay $(DEMO_BUNDLE) \
+	@$(BIN)/agent investigate --replay $(DEMO_BUNDLE) \
 	  $$($(BIN)/python -c 'import yaml,sys; print(yaml.safe_load(open("$(DEMO_BUNDLE)/incident.yaml"))["alert_fingerprint"])')
 
 bench: install system-deps

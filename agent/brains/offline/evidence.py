@@ -14,6 +14,7 @@ from typing import Any
 
 from agent.investigation.state import CallRecord
 
+_QUOTE_LEAD = 40  # characters kept before the needle in a long line
 _QUOTE_MAX = 300
 
 
@@ -54,7 +55,12 @@ def quote_line(output: str, *needles: str) -> str | None:
     for line in output.splitlines():
         text = line.strip()
         if text and all(n in _norm(text) for n in wanted):
-            return text[:_QUOTE_MAX].strip()
+            if len(text) <= _QUOTE_MAX or not wanted:
+                return text[:_QUOTE_MAX].strip()
+            # A long line: quote the window around what was looked for, not its preamble.
+            at = max(0, text.casefold().find(wanted[0]))
+            start = max(0, min(at - _QUOTE_LEAD, len(text) - _QUOTE_MAX))
+            return text[start : start + _QUOTE_MAX].strip()
     return None
 
 
