@@ -1,0 +1,63 @@
+"""A backend that is down becomes a data gap in the report, never a crash or invented evidence."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+
+import pytest
+from incidents import bundle_params
+
+from agent.alerts.lookup import AlertmanagerSource, find_alert
+from agent.brains.offline import OfflineBrain
+from agent.investigation.loop import investigate, new_state
+from agent.investigation.setup import Environment, prepare
+from agent.replay.environment import ReplayEnvironment
+from policies.load import default_policy_path, load_policy
+from tools.clients import Backends
+
+BUNDLE = next(p for p in bundle_params() if p.values[0] == "checkout-5xx-0412")
+
+
+def closed_port() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("bundle_id", [BUNDLE])
+@pytest.mark.parametrize("down", ["loki", "tempo"])
+def test_a_dead_backend_is_a_data_gap(
+    replay: Callable[[str], ReplayEnvironment], bundle_id: str, down: str
+) -> None:
+    env = replay(bundle_id)
+    ep = env.endpoints
+    assert ep is not None
+    urls = {**ep.backend_urls(), down: closed_port()}
+    backends = Backends.from_urls(**urls, timeout=2)
+    try:
+        assert backends.alertmanager is not None
+        alert = find_alert(
+            env.bundle.incident.alert_fingerprint,
+            [AlertmanagerSource(backends.alertmanager, ep.alertmanager)],
+        )
+        brain = OfflineBrain(env.bundle.catalog)
+        state = new_state(alert, brain, ep.now)
+        environment = Environment(
+            backends, ep.now, env.bundle.catalog, load_policy(default_policy_path())
+        )
+        report = investigate(
+            alert, prepare(alert, environment, brain, investigation_id=state.id), state
+        )
+    finally:
+        backends.close()
+    name = {"loki": "Loki", "tempo": "Tempo"}[down]
+    assert report.status == "complete"
+    assert any(f"{name} unreachable" in gap for gap in report.data_gaps), report.data_gaps
+    failed = {c.id for t in state.turns for c in t.calls if c.status == "error"}
+    assert failed, "calls to the dead backend failed"
+    # No evidence may cite a failed call.
+    cited = {e.tool_call_id for h in report.hypotheses for e in h.evidence}
+    assert not cited & failed
+    # The other backends still carry the investigation to the root cause.
+    assert report.root_cause is not None and report.root_cause.component == "payments"
