@@ -46,6 +46,8 @@ class DispatchRunner:
                     data=result.data,
                     gap=result.gap,
                     rule=outcome.decision.rule,
+                    decision="allow" if outcome.decision.allowed else "deny",
+                    duration_ms=round(outcome.duration_ms, 3),
                     is_error=result.status in {"error", "denied"},
                 )
             )

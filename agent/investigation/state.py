@@ -30,6 +30,8 @@ class CallRecord(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
     gap: str | None = None
     rule: str | None = None
+    decision: str | None = None  # "allow" or "deny" by the policy; None for ledger calls
+    duration_ms: float = 0.0
     is_error: bool = False
 
 

@@ -1,8 +1,8 @@
 """``TracedToolRunner``: one ``execute_tool <name>`` span (INTERNAL) per backend tool call.
 
-The runner it wraps runs a turn's calls together (the allowed ones in parallel) and reports
-no per-call timing, so every span of a batch covers the whole batch: an upper bound on each
-call's duration, and the true duration of what the loop waited for.
+The runner it wraps runs a turn's calls together (the allowed ones in parallel); each span
+starts with the batch and lasts the call's own dispatch time when the runner reports it (the
+whole batch otherwise).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ _ALLOW_RULE_PREFIX = "tools."
 
 def policy_decision(record: CallRecord) -> str | None:
     """``allow`` or ``deny`` as the policy decided the call; ``None`` when no rule was recorded."""
+    if record.decision is not None:
+        return record.decision
     if record.rule is None:
         return None
     return "allow" if record.rule == f"{_ALLOW_RULE_PREFIX}{record.name}" else "deny"
@@ -73,10 +75,12 @@ class TracedToolRunner:
             for call in calls:
                 self._span(call.name, _request_attributes(call), window, type(exc).__name__)
             raise
-        window = (started, time.time_ns())
+        finished = time.time_ns()
         for record in records:
             # A refused or failed call is an error as the model sees it (is_error).
             error_type = record.status if record.is_error else None
+            own = started + int(record.duration_ms * 1_000_000) if record.duration_ms else finished
+            window = (started, min(own, finished))
             self._span(record.name, call_attributes(record), window, error_type)
         return records
 
