@@ -201,7 +201,29 @@ def _escalation(
 
 
 def _internal_names(state: InvestigationState, ctx: ReportContext) -> set[str]:
+    """Names customers must not see: services, namespaces, pods, nodes, hosts seen so far."""
     names = set(ctx.namespaces) | {s.name for s in ctx.catalog.services}
     names |= {v for k, v in state.alert.labels.items() if k not in {"alertname", "severity"}}
     names |= {h.component for h in state.hypotheses}
-    return {n for n in names if n}
+    for turn in state.turns:
+        for record in turn.calls:
+            _collect_names(record.data, names)
+    return {n for n in names if n and len(n) > 2}
+
+
+# Keys of tool data whose values name internal things (pods, nodes, workloads, peers).
+_NAME_KEYS = frozenset(
+    {"name", "pod", "node", "service", "caller", "callee", "deployment", "replicaset", "workload"}
+)
+
+
+def _collect_names(data: Any, into: set[str]) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in _NAME_KEYS and isinstance(value, str):
+                into.add(value)
+            else:
+                _collect_names(value, into)
+    elif isinstance(data, list):
+        for item in data:
+            _collect_names(item, into)

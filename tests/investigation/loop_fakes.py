@@ -28,6 +28,16 @@ OUTPUTS = {
 }
 
 
+DATA: dict[str, dict[str, Any]] = {
+    "deployment_history": {"resource_version": "4711", "current_revision": 12},
+    "pod_status": {
+        "pods": [
+            {"name": "cart-7d9f8b6c5-x2k4j", "node": "ip-10-20-2-35.eu-west-1.compute.internal"}
+        ]
+    },
+}
+
+
 class FakeTools:
     """Answers each call with canned output; ``broken`` names tools that fail as a data gap."""
 
@@ -62,9 +72,7 @@ class FakeTools:
                         arguments=call.arguments,
                         output=OUTPUTS.get(call.name, "no data"),
                         request=f"{call.name} request",
-                        data={"resource_version": "4711", "current_revision": 12}
-                        if call.name == "deployment_history"
-                        else {},
+                        data=DATA.get(call.name, {}),
                     )
                 )
         return records

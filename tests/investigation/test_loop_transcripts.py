@@ -220,3 +220,21 @@ def test_resolved_alert_stops_gracefully() -> None:
     )
     assert report.status == "partial"
     assert brain.final_reasons == ["alert resolved"]
+
+
+def test_status_page_never_names_what_telemetry_showed() -> None:
+    page = {
+        "title": "Slow orders",
+        "body": "Node ip-10-20-2-35.eu-west-1.compute.internal ran out of disk.",
+    }
+    brain = ScriptedBrain(
+        [
+            BrainTurn(calls=[call("pod_status", namespace="shop", workload="cart")]),
+            BrainTurn(
+                calls=[call("submit_report", summary="disk", confidence=0.5, status_page=page)]
+            ),
+        ]
+    )
+    report = investigate(ALERT, deps(brain, FakeTools()))
+    assert report.status_page is not None
+    assert "ip-10-20-2-35" not in report.status_page.body
