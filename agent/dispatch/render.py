@@ -33,7 +33,8 @@ def render_for_model(result: ToolResult) -> str:
         lines.append(wrap_untrusted(f"{result.tool}:gap", result.gap))
     if result.summary:
         lines.append(wrap_untrusted(result.tool, result.summary))
-    if result.data:
+    if result.data and not result.summary:
+        # ``data`` repeats the summary's facts in structured form; the model reads one of them.
         data = json.dumps(result.data, separators=(",", ":"), ensure_ascii=False, default=str)
         lines.append(wrap_untrusted(f"{result.tool}:data", data))
     lines.extend(f"hint: {hint}" for hint in result.hints)
