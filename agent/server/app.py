@@ -1,35 +1,54 @@
 """The HTTP surface of ``agent serve``: webhooks, the investigations API, health and metrics.
 
-Built on Starlette (already a dependency; FastAPI would add only a layer we do not need). All
-blocking work — SQLite, the gate — runs in the thread pool so the event loop keeps answering.
+A FastAPI app, so ``/openapi.json`` and ``/docs`` describe the API. Webhook and approval bodies
+are read raw, with a size cap, by the route itself: signatures cover the exact bytes, and an
+unauthenticated client must not make the server buffer or parse anything first. All blocking
+work — SQLite, the gate — runs in the thread pool so the event loop keeps answering.
 ``create_app`` takes its collaborators as arguments; ``build_server`` wires the real ones.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated, Any, TypeVar
 
-from starlette.applications import Starlette
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
+from fastapi.telemetry import TelemetryConfig
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
 
 from agent.report.render import render_markdown
 
+from .answers import ERROR_ANSWERS, error
 from .approvals import ApiError, Approvals
 from .auth import AuthFailure, approver_identity
 from .intake import Intake
 from .metrics import Metrics
 from .payloads import BadPayload
-from .store import STATUSES, Store
+from .schemas import (
+    ApproveAnswer,
+    ApproveBody,
+    ErrorBody,
+    Health,
+    InvestigationDetail,
+    InvestigationList,
+    InvestigationSummary,
+    RejectAnswer,
+    RejectBody,
+    WebhookAccepted,
+)
+from .store import Status, Store
 from .workers import WorkerPool
 
 SOURCES = ("alertmanager", "grafana", "pagerduty")
+_DECISION_BODY_LIMIT = 64 * 1024
 
 
 @dataclass
@@ -43,6 +62,22 @@ class Server:
     metrics: Metrics
     approver_tokens: dict[str, str]
     max_body_bytes: int
+
+
+class MarkdownResponse(PlainTextResponse):
+    """A report rendered as Markdown."""
+
+    media_type = "text/markdown"
+
+
+class MetricsResponse(PlainTextResponse):
+    """The Prometheus text exposition format."""
+
+    media_type = "text/plain; version=0.0.4"
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody} for status in statuses}
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -60,94 +95,235 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _server(request: Request) -> Server:
+    server: Server = request.app.state.server
+    return server
 
 
-def create_app(server: Server, *, start_workers: bool = True) -> Starlette:
-    """The ASGI application; starts the workers on start-up and stops them on shutdown."""
+ServerDep = Annotated[Server, Depends(_server)]
+# Only documents the scheme in /openapi.json; ``_approver`` does the checking (and auditing).
+_bearer = HTTPBearer(auto_error=False, description="An approver's own token.")
 
-    async def webhook(request: Request) -> Response:
-        source = request.path_params["source"]
-        if source not in SOURCES:
-            return _error(
-                404, f"unknown webhook source {source!r}; use one of {', '.join(SOURCES)}"
-            )
+
+async def _approver(request: Request, server: ServerDep) -> str:
+    who = approver_identity(request.headers, server.approver_tokens)
+    if isinstance(who, AuthFailure):
+        await run_in_threadpool(
+            server.store.audit, "approval_refused", reason=who.reason, path=request.url.path
+        )
+        raise ApiError(who.status, who.reason)
+    return who
+
+
+ApproverDep = Annotated[str, Depends(_approver)]
+
+_Body = TypeVar("_Body", bound=BaseModel)
+
+
+async def _decision_body(request: Request, model: type[_Body]) -> _Body:
+    # Read only after the approver is known; an empty body is an empty object.
+    raw = await _read_body(request, _DECISION_BODY_LIMIT)
+    try:
+        return model.model_validate_json(raw if raw.strip() else b"{}")
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+
+
+def _body_doc(schema: dict[str, Any], *, required: bool = True) -> dict[str, Any]:
+    # The routes read their bodies themselves (raw, capped), so OpenAPI is told about them here.
+    content = {"application/json": {"schema": schema}}
+    return {"requestBody": {"required": required, "content": content}}
+
+
+router = APIRouter()
+
+
+def _webhook_route(source: str) -> Callable[..., Any]:
+    async def receive(request: Request, server: ServerDep) -> JSONResponse:
         try:
             body = await _read_body(request, server.max_body_bytes)
-        except BadPayload as error:
-            answer = server.intake.refuse(source, error)
+        except BadPayload as exc:
+            answer = server.intake.refuse(source, exc)
         else:
             headers = {k.lower(): v for k, v in request.headers.items()}
             answer = await run_in_threadpool(server.intake.handle, source, headers, body)
         return JSONResponse(answer.body, status_code=answer.status)
 
-    async def list_investigations(request: Request) -> Response:
-        status = request.query_params.get("status")
-        if status is not None and status not in STATUSES:
-            return _error(400, f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-        limit_text = request.query_params.get("limit", "100")
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
-            return _error(400, "limit must be an integer from 1 to 1000")
-        rows = await run_in_threadpool(
-            server.store.search, status, request.query_params.get("alert"), int(limit_text)
-        )
-        return JSONResponse({"investigations": [r.summary() for r in rows]})
+    return receive
 
-    async def get_investigation(request: Request) -> Response:
-        row = await run_in_threadpool(server.store.get, request.path_params["id"])
-        if row is None:
-            return _error(404, f"no investigation {request.path_params['id']!r}")
-        report = row.report.model_dump(mode="json") if row.report else None
-        return JSONResponse({**row.summary(), "report": report})
 
-    async def get_markdown(request: Request) -> Response:
-        row = await run_in_threadpool(server.store.get, request.path_params["id"])
-        if row is None:
-            return _error(404, f"no investigation {request.path_params['id']!r}")
-        if row.report is None:
-            return _error(409, f"investigation {row.id} is {row.status}; no report yet")
-        return PlainTextResponse(render_markdown(row.report), media_type="text/markdown")
+_WEBHOOK_AUTH = {
+    "alertmanager": "`Authorization: Bearer <token>` (`http_config.authorization`).",
+    "grafana": "HMAC-SHA256 of the body (and timestamp, when configured) in the signature header.",
+    "pagerduty": "`X-PagerDuty-Signature: v1=<HMAC-SHA256 of the body>`.",
+}
+for _source in SOURCES:
+    router.add_api_route(
+        f"/webhooks/{_source}",
+        _webhook_route(_source),
+        methods=["POST"],
+        operation_id=f"receive_{_source}_webhook",
+        summary=f"Receive a {_source} webhook",
+        description=f"Stores the alerts before answering 200. Authentication: "
+        f"{_WEBHOOK_AUTH[_source]}",
+        tags=["webhooks"],
+        responses={200: {"model": WebhookAccepted}, **_errors(400, 401, 403, 413, 422)},
+        openapi_extra=_body_doc(
+            {"type": "object", "description": f"The {_source} webhook payload, as sent."}
+        ),
+    )
 
-    async def decide(request: Request) -> Response:
-        if request.path_params["verb"] not in ("approve", "reject"):
-            return _error(404, "use .../approve or .../reject")
-        who = approver_identity(request.headers, server.approver_tokens)
-        if isinstance(who, AuthFailure):
-            await run_in_threadpool(
-                server.store.audit, "approval_refused", reason=who.reason, path=request.url.path
+
+@router.post("/webhooks/{source}", include_in_schema=False)
+async def unknown_webhook(source: str) -> JSONResponse:
+    """Name the sources instead of a bare 404."""
+    return error(404, f"unknown webhook source {source!r}; use one of {', '.join(SOURCES)}")
+
+
+@router.get("/investigations", tags=["investigations"], responses=_errors(400))
+async def list_investigations(
+    server: ServerDep,
+    status: Annotated[Status | None, Query(description="Only this status.")] = None,
+    alert: Annotated[str | None, Query(description="Only this alert fingerprint.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
+) -> InvestigationList:
+    """Investigations, newest first."""
+    rows = await run_in_threadpool(server.store.search, status, alert, limit)
+    return InvestigationList(investigations=[InvestigationSummary.of(r) for r in rows])
+
+
+@router.get("/investigations/{investigation_id}", tags=["investigations"], responses=_errors(404))
+async def get_investigation(investigation_id: str, server: ServerDep) -> InvestigationDetail:
+    """One investigation with its report (``null`` until it has one)."""
+    row = await run_in_threadpool(server.store.get, investigation_id)
+    if row is None:
+        raise ApiError(404, f"no investigation {investigation_id!r}")
+    return InvestigationDetail.model_validate({**row.summary(), "report": row.report})
+
+
+@router.get(
+    "/investigations/{investigation_id}/report.md",
+    tags=["investigations"],
+    response_class=MarkdownResponse,
+    responses=_errors(404, 409),
+)
+async def get_report_markdown(investigation_id: str, server: ServerDep) -> str:
+    """The report rendered as Markdown; 409 while the investigation has none."""
+    row = await run_in_threadpool(server.store.get, investigation_id)
+    if row is None:
+        raise ApiError(404, f"no investigation {investigation_id!r}")
+    if row.report is None:
+        raise ApiError(409, f"investigation {row.id} is {row.status}; no report yet")
+    return render_markdown(row.report)
+
+
+_DECISION = "/investigations/{investigation_id}/remediations/{remediation_id}"
+
+
+@router.post(
+    f"{_DECISION}/approve",
+    tags=["remediations"],
+    responses=_errors(400, 401, 403, 404, 409, 413, 503),
+    dependencies=[Security(_bearer)],
+    openapi_extra=_body_doc(ApproveBody.model_json_schema()),
+)
+async def approve_remediation(
+    investigation_id: str, remediation_id: str, request: Request, server: ServerDep,
+    approver: ApproverDep,
+) -> ApproveAnswer:  # fmt: skip
+    """Carry out a proposed remediation through the same gate as ``agent approve``."""
+    body = await _decision_body(request, ApproveBody)
+    answer = await run_in_threadpool(
+        server.approvals.approve,
+        investigation_id, remediation_id, approver, body.confirm, body.dry_run,
+    )  # fmt: skip
+    return ApproveAnswer.model_validate(answer)
+
+
+@router.post(
+    f"{_DECISION}/reject",
+    tags=["remediations"],
+    responses=_errors(400, 401, 403, 404, 409, 413),
+    dependencies=[Security(_bearer)],
+    openapi_extra=_body_doc(RejectBody.model_json_schema(), required=False),
+)
+async def reject_remediation(
+    investigation_id: str, remediation_id: str, request: Request, server: ServerDep,
+    approver: ApproverDep,
+) -> RejectAnswer:  # fmt: skip
+    """Reject a proposed remediation; it can then never be approved."""
+    body = await _decision_body(request, RejectBody)
+    answer = await run_in_threadpool(
+        server.approvals.reject, investigation_id, remediation_id, approver, body.reason
+    )
+    return RejectAnswer.model_validate(answer)
+
+
+@router.post(f"{_DECISION}/{{verb}}", include_in_schema=False)
+async def unknown_decision(verb: str) -> JSONResponse:
+    """Name the two decisions instead of a bare 404."""
+    return error(404, f"unknown decision {verb!r}; use .../approve or .../reject")
+
+
+@router.get("/healthz", tags=["operations"])
+async def healthz() -> Health:
+    """Liveness: the process answers."""
+    return Health(status="ok")
+
+
+@router.get("/metrics", tags=["operations"], response_class=MetricsResponse)
+async def metrics(server: ServerDep) -> str:
+    """Server metrics in the Prometheus text format."""
+    counts = await run_in_threadpool(server.store.counts)
+    return server.metrics.render(counts, queue_depth=counts["queued"])
+
+
+def _version() -> str:
+    try:
+        return version("incident-agent")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+# FastAPI's built-in OpenTelemetry would add spans, metrics and logs (with request values) to
+# whatever providers the process has, and read FASTAPI_OTEL_AUTO_CONFIGURE from the
+# environment; the server records its own audit trail, so it stays off.
+_NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
+
+def _answer_head(routes: APIRouter) -> None:
+    # Starlette answered HEAD on every GET route (load balancers probe with it); FastAPI's
+    # routes answer only the methods they list. Hidden twins keep HEAD without doubling the docs.
+    for route in list(routes.routes):
+        if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
+            routes.add_api_route(
+                route.path,
+                route.endpoint,
+                methods=["HEAD"],
+                response_class=route.response_class,
+                include_in_schema=False,
             )
-            return _error(who.status, who.reason)
-        try:
-            fields = _decision_fields(await _read_body(request, 64 * 1024))
-        except BadPayload as error:
-            return _error(error.status, str(error))
-        inv, rid = request.path_params["id"], request.path_params["rid"]
-        action: Callable[[], dict[str, Any]]
-        if request.path_params["verb"] == "approve":
-            confirm = fields.get("confirm")
-            if not isinstance(confirm, str):
-                return _error(400, 'approve needs {"confirm": "<namespace>/<name>"} of the target')
-            dry_run = fields.get("dry_run", False) is True
-            action = lambda: server.approvals.approve(inv, rid, who, confirm, dry_run)  # noqa: E731
-        else:
-            reason = str(fields.get("reason", ""))
-            action = lambda: server.approvals.reject(inv, rid, who, reason)  # noqa: E731
-        try:
-            return JSONResponse(await run_in_threadpool(action))
-        except ApiError as error:
-            return _error(error.status, str(error))
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
 
-    async def metrics(request: Request) -> Response:
-        counts = await run_in_threadpool(server.store.counts)
-        text = server.metrics.render(counts, queue_depth=counts["queued"])
-        return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+_answer_head(router)
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name  # the function's name: list_investigations, approve_remediation, ...
+
+
+def create_app(server: Server, *, start_workers: bool = True) -> FastAPI:
+    """The ASGI application; starts the workers on start-up and stops them on shutdown."""
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if start_workers:
             server.workers.start()
         try:
@@ -156,31 +332,16 @@ def create_app(server: Server, *, start_workers: bool = True) -> Starlette:
             if start_workers:
                 server.workers.close()
 
-    return Starlette(
-        routes=[
-            Route("/webhooks/{source}", webhook, methods=["POST"]),
-            Route("/investigations", list_investigations, methods=["GET"]),
-            Route("/investigations/{id}", get_investigation, methods=["GET"]),
-            Route("/investigations/{id}/report.md", get_markdown, methods=["GET"]),
-            Route(
-                "/investigations/{id}/remediations/{rid}/{verb:str}",
-                decide,
-                methods=["POST"],
-            ),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", metrics, methods=["GET"]),
-        ],
+    app = FastAPI(
+        title="agent serve",
+        version=_version(),
+        description="Alert webhooks in, read-only incident investigations out. Proposed "
+        "remediations run only when an approver approves them here or with `agent approve`.",
         lifespan=lifespan,
+        exception_handlers=ERROR_ANSWERS,
+        telemetry=_NO_TELEMETRY,
+        generate_unique_id_function=_operation_id,
     )
-
-
-def _decision_fields(body: bytes) -> dict[str, Any]:
-    if not body.strip():
-        return {}
-    try:
-        fields = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise BadPayload("body must be a JSON object") from None
-    if not isinstance(fields, dict):
-        raise BadPayload("body must be a JSON object")
-    return fields
+    app.state.server = server
+    app.include_router(router)
+    return app
