@@ -22,7 +22,8 @@ from agent.replay.loki import nodes
 from agent.replay.loki.errors import LogQLParseError, QueryError, unsupported
 from agent.replay.loki.goregex import compile_go_regex
 from agent.replay.loki.lexer import Token, tokenize
-from agent.replay.loki.units import parse_bytes, parse_duration_ns
+from agent.replay.loki.literals import checked_matcher, matches_empty, numeric_filter
+from agent.replay.loki.units import parse_duration_ns
 
 _RANGE_OPS: frozenset[str] = frozenset(get_args(nodes.RangeOp))
 _VECTOR_OPS: frozenset[str] = frozenset(get_args(nodes.VectorOp))
@@ -236,7 +237,7 @@ class _Parser:
             self._next()
             matchers.append(self._matcher())
         self._expect("CLOSE_BRACE")
-        if all(_matches_empty(m) for m in matchers):
+        if all(matches_empty(m) for m in matchers):
             raise LogQLParseError(_EMPTY_MATCHERS_MSG, open_token.line, open_token.col)
         return tuple(matchers)
 
@@ -246,16 +247,7 @@ class _Parser:
         if op_token.kind not in _MATCH_OPS:
             raise self._unexpected(op_token, "EQ or NEQ or RE or NRE")
         value = self._expect("STRING")
-        return self._checked_matcher(name, _MATCH_OPS[op_token.kind], value)
-
-    @staticmethod
-    def _checked_matcher(name: str, op: str, value: Token) -> nodes.Matcher:
-        if op in ("=~", "!~"):
-            try:
-                compile_go_regex(value.text, anchored=True)
-            except QueryError as exc:
-                raise LogQLParseError(str(exc), value.line, value.col) from exc
-        return nodes.Matcher(name, op, value.text)  # type: ignore[arg-type]
+        return checked_matcher(name, _MATCH_OPS[op_token.kind], value)
 
     def _stages(self) -> tuple[nodes.Stage, ...]:
         stages: list[nodes.Stage] = []
@@ -378,7 +370,7 @@ class _Parser:
         value = self._peek()
         if value.kind == "STRING" and op_token.kind in _MATCH_OPS:
             self._next()
-            return self._checked_matcher(name, _MATCH_OPS[op_token.kind], value)
+            return checked_matcher(name, _MATCH_OPS[op_token.kind], value)
         if op_token.kind not in _CMP_OPS:
             raise self._unexpected(op_token, "a label filter operator")
         if value.kind == "IDENTIFIER" and value.text == "ip":
@@ -388,30 +380,7 @@ class _Parser:
             self._next()
             sign, value = "-", self._peek()
         self._expect("NUMBER", "DURATION", "BYTES")
-        return _numeric_filter(name, _CMP_OPS[op_token.kind], value, sign)
-
-
-def _numeric_filter(name: str, op: str, token: Token, sign: str) -> nodes.NumericFilter:
-    text = sign + token.text
-    if token.kind == "DURATION":
-        ns = parse_duration_ns(text)
-        assert ns is not None  # the lexer only emits well-formed durations
-        return nodes.NumericFilter(name, op, ns / 1e9, "duration", text)  # type: ignore[arg-type]
-    if token.kind == "BYTES":
-        size = parse_bytes(token.text)
-        assert size is not None
-        value = -size if sign else size
-        return nodes.NumericFilter(name, op, value, "bytes", text)  # type: ignore[arg-type]
-    return nodes.NumericFilter(name, op, float(text), "number", text)  # type: ignore[arg-type]
-
-
-def _matches_empty(matcher: nodes.Matcher) -> bool:
-    if matcher.op == "=":
-        return matcher.value == ""
-    if matcher.op == "!=":
-        return matcher.value != ""
-    matches = compile_go_regex(matcher.value, anchored=True).match("") is not None
-    return matches if matcher.op == "=~" else not matches
+        return numeric_filter(name, _CMP_OPS[op_token.kind], value, sign)
 
 
 _KEYWORD_TOKENS = (
