@@ -227,18 +227,7 @@ def _scale_up(cluster: Cluster, rng: random.Random) -> None:
         for i in range(wl.replicas, hpa.max_replicas):
             node = nodes[(wl_index + i) % len(nodes)]
             created = hpa.scaled_at + 1.0 + 0.4 * (i - wl.replicas)
-            ip = f"10.244.{nodes.index(node)}.{rng.randint(2, 250)}"
-            pod = Pod(
-                _pod_name(wl, rev, i, rng),
-                new_uid(rng),
-                wl,
-                rev,
-                node,
-                ip,
-                created,
-                None,
-                rng.uniform(0, 6.28),
-            )
+            pod = _new_pod(wl, rev, i, node, nodes.index(node), created, rng)
             cluster.pods.append(pod)
             _simulate_runs(cluster, pod, created + rng.uniform(2.0, 4.0))
 
@@ -297,18 +286,7 @@ def simulate(scn: Scenario) -> Cluster:
                     else nodes[(wl_index + i) % len(nodes)]
                 )
                 created = rev.created + (i * rollout.pod_interval_s + 1.0 if rollout else 0.0)
-                ip = f"10.244.{nodes.index(node)}.{rng.randint(2, 250)}"
-                pod = Pod(
-                    _pod_name(wl, rev, i, rng),
-                    new_uid(rng),
-                    wl,
-                    rev,
-                    node,
-                    ip,
-                    created,
-                    None,
-                    rng.uniform(0, 6.28),
-                )
+                pod = _new_pod(wl, rev, i, node, nodes.index(node), created, rng)
                 old = slots[i]
                 if old is not None:
                     old.deleted = created + READY_DELAY_S + rng.uniform(4.0, 8.0)
@@ -325,3 +303,27 @@ def simulate(scn: Scenario) -> Cluster:
     _scale_up(cluster, extra_rng)
     _evict(cluster, extra_rng)
     return cluster
+
+
+def _new_pod(
+    wl: Workload,
+    rev: Revision,
+    index: int,
+    node: str,
+    node_index: int,
+    created: float,
+    rng: random.Random,
+) -> Pod:
+    """A pod of ``rev`` on ``node``; draws from ``rng`` in a fixed order (ip, name, uid, phase)."""
+    ip = f"10.244.{node_index}.{rng.randint(2, 250)}"
+    return Pod(
+        _pod_name(wl, rev, index, rng),
+        new_uid(rng),
+        wl,
+        rev,
+        node,
+        ip,
+        created,
+        None,
+        rng.uniform(0, 6.28),
+    )
