@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+from loop_fakes import ALERT, NOW, deps
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -15,22 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agent.alerts.model import Alert
 from agent.bundle.model import Catalog
 from agent.investigation.brain import Brain, ToolRequest
 from agent.investigation.budget import Budget
 from agent.investigation.loop import InvestigationDeps
-from agent.investigation.report_builder import ReportContext
 from agent.investigation.state import CallRecord
 
-NOW = datetime(2026, 11, 18, 14, 30, tzinfo=UTC)
-
-ALERT = Alert(
-    fingerprint="0123456789abcdef",
-    labels={"alertname": "CheckoutErrors", "namespace": "shop", "service": "checkout"},
-    annotations={"summary": "checkout 5xx above 5%"},
-    starts_at=datetime(2026, 11, 18, 14, 20, tzinfo=UTC),
-)
+__all__ = ["ALERT", "NOW", "Capture", "Collector", "PolicyTools", "make_deps"]
 
 # Distinctive text that must never reach a span (tool output, arguments).
 SECRET_OUTPUT = "NullPointerException at TaxResolver.resolve token=hunter2"
@@ -97,26 +88,8 @@ class PolicyTools:
         return CallRecord(**base, output=SECRET_OUTPUT, rule=f"tools.{call.name}")
 
 
-class Ticker:
-    """A monotonic clock that advances one second per reading."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        self.t += 1.0
-        return self.t
-
-
 def make_deps(brain: Brain, tools: PolicyTools, budget: Budget | None = None) -> InvestigationDeps:
-    return InvestigationDeps(
-        brain=brain,
-        tools=tools,
-        report_context=ReportContext(namespaces=frozenset({"shop"}), catalog=Catalog()),
-        budget=budget or Budget(),
-        monotonic=Ticker(),
-        wall_clock=lambda: NOW,
-    )
+    return deps(brain, tools, budget, catalog=Catalog())
 
 
 class Collector:

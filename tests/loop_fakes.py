@@ -9,7 +9,7 @@ from agent.alerts.model import Alert
 from agent.bundle.model import Catalog, CatalogService
 from agent.investigation.brain import Brain, ToolRequest
 from agent.investigation.budget import Budget
-from agent.investigation.loop import InvestigationDeps
+from agent.investigation.loop import InvestigationDeps, ToolRunner
 from agent.investigation.report_builder import ReportContext
 from agent.investigation.state import CallRecord
 
@@ -78,6 +78,15 @@ class FakeTools:
         return records
 
 
+PAYMENTS_CATALOG = Catalog(
+    services=[
+        CatalogService(
+            name="payments", namespace="shop", owner="team-payments", team_channel="#payments"
+        )
+    ]
+)
+
+
 class Ticker:
     """A monotonic clock that advances one second per reading."""
 
@@ -90,15 +99,13 @@ class Ticker:
 
 
 def deps(
-    brain: Brain, tools: FakeTools, budget: Budget | None = None, **extra: Any
+    brain: Brain,
+    tools: ToolRunner,
+    budget: Budget | None = None,
+    catalog: Catalog | None = None,
+    **extra: Any,
 ) -> InvestigationDeps:
-    catalog = Catalog(
-        services=[
-            CatalogService(
-                name="payments", namespace="shop", owner="team-payments", team_channel="#payments"
-            )
-        ]
-    )
+    catalog = catalog if catalog is not None else PAYMENTS_CATALOG
 
     def clock() -> datetime:
         return NOW
