@@ -6,18 +6,14 @@ from collections.abc import Callable
 
 import pytest
 from incidents import INCIDENTS, bundle_params
+from replay_run import investigate_replay
 
-from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.brains.offline import OfflineBrain
 from agent.bundle.truth import load_truth
-from agent.investigation.loop import investigate, new_state
-from agent.investigation.setup import Environment, prepare
 from agent.investigation.state import InvestigationState
 from agent.k8s_names import workload_of
 from agent.replay.environment import ReplayEnvironment
 from agent.report.model import Report
-from policies.load import default_policy_path, load_policy
-from tools.clients import Backends
 
 
 def _normalise(name: str) -> str:
@@ -25,24 +21,7 @@ def _normalise(name: str) -> str:
 
 
 def _run(env: ReplayEnvironment) -> tuple[Report, InvestigationState]:
-    endpoints = env.endpoints
-    assert endpoints is not None, "the replay fixture starts the environment"
-    backends = Backends.from_urls(**endpoints.backend_urls())
-    try:
-        assert backends.alertmanager is not None
-        alert = find_alert(
-            env.bundle.incident.alert_fingerprint,
-            [AlertmanagerSource(backends.alertmanager, endpoints.alertmanager)],
-        )
-        environment = Environment(
-            backends, endpoints.now, env.bundle.catalog, load_policy(default_policy_path())
-        )
-        brain = OfflineBrain(env.bundle.catalog)
-        state = new_state(alert, brain, endpoints.now)
-        deps = prepare(alert, environment, brain, investigation_id=state.id)
-        return investigate(alert, deps, state), state
-    finally:
-        backends.close()
+    return investigate_replay(env, OfflineBrain(env.bundle.catalog))
 
 
 @pytest.mark.parametrize("bundle_id", bundle_params())

@@ -7,14 +7,10 @@ from collections.abc import Callable
 
 import pytest
 from incidents import bundle_params
+from replay_run import investigate_replay
 
-from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.brains.offline import OfflineBrain
-from agent.investigation.loop import investigate, new_state
-from agent.investigation.setup import Environment, prepare
 from agent.replay.environment import ReplayEnvironment
-from policies.load import default_policy_path, load_policy
-from tools.clients import Backends
 
 BUNDLE = next(p for p in bundle_params() if p.values[0] == "checkout-5xx-0412")
 
@@ -31,26 +27,9 @@ def test_a_dead_backend_is_a_data_gap(
     replay: Callable[[str], ReplayEnvironment], bundle_id: str, down: str
 ) -> None:
     env = replay(bundle_id)
-    ep = env.endpoints
-    assert ep is not None
-    urls = {**ep.backend_urls(), down: closed_port()}
-    backends = Backends.from_urls(**urls, timeout=2)
-    try:
-        assert backends.alertmanager is not None
-        alert = find_alert(
-            env.bundle.incident.alert_fingerprint,
-            [AlertmanagerSource(backends.alertmanager, ep.alertmanager)],
-        )
-        brain = OfflineBrain(env.bundle.catalog)
-        state = new_state(alert, brain, ep.now)
-        environment = Environment(
-            backends, ep.now, env.bundle.catalog, load_policy(default_policy_path())
-        )
-        report = investigate(
-            alert, prepare(alert, environment, brain, investigation_id=state.id), state
-        )
-    finally:
-        backends.close()
+    report, state = investigate_replay(
+        env, OfflineBrain(env.bundle.catalog), urls={down: closed_port()}, timeout=2
+    )
     name = {"loki": "Loki", "tempo": "Tempo"}[down]
     assert report.status == "complete"
     assert any(f"{name} unreachable" in gap for gap in report.data_gaps), report.data_gaps

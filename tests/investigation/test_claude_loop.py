@@ -7,16 +7,12 @@ from collections.abc import Callable
 import pytest
 from anthropic_fakes import FakeMessagesAPI, error_body, message, ok, text, tool_use
 from incidents import bundle_params
+from replay_run import investigate_replay
 
-from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.brains.claude import ClaudeBrain
 from agent.config import ModelSettings
-from agent.investigation.loop import investigate, new_state
-from agent.investigation.setup import Environment, prepare
 from agent.replay.environment import ReplayEnvironment
 from agent.report.model import Report
-from policies.load import default_policy_path, load_policy
-from tools.clients import Backends
 
 BUNDLE = next(p for p in bundle_params() if p.values[0] == "checkout-5xx-0412")
 
@@ -35,14 +31,6 @@ class Clock:
 def run(
     env: ReplayEnvironment, api: FakeMessagesAPI, clock: Clock, deadline: float = 300.0
 ) -> tuple[Report, object]:
-    ep = env.endpoints
-    assert ep is not None
-    backends = Backends.from_urls(**ep.backend_urls())
-    assert backends.alertmanager is not None
-    alert = find_alert(
-        env.bundle.incident.alert_fingerprint,
-        [AlertmanagerSource(backends.alertmanager, ep.alertmanager)],
-    )
     brain = ClaudeBrain(
         api.client(),
         ModelSettings(),
@@ -50,18 +38,7 @@ def run(
         monotonic=clock.monotonic,
         sleep=clock.sleep,
     )
-    state = new_state(alert, brain, ep.now)
-    deps = prepare(
-        alert,
-        Environment(backends, ep.now, env.bundle.catalog, load_policy(default_policy_path())),
-        brain,
-        investigation_id=state.id,
-        monotonic=clock.monotonic,
-    )
-    try:
-        return investigate(alert, deps, state), state
-    finally:
-        backends.close()
+    return investigate_replay(env, brain, monotonic=clock.monotonic)
 
 
 @pytest.mark.parametrize("bundle_id", [BUNDLE])

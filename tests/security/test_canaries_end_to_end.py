@@ -10,16 +10,12 @@ import pytest
 from anthropic_fakes import FakeMessagesAPI, message, ok, tool_use
 from canary_bundle import leaked, plant
 from incidents import INCIDENTS, bundle_dirs
+from replay_run import investigate_replay
 
-from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.audit import AuditLog
 from agent.brains.claude import ClaudeBrain
 from agent.config import ModelSettings
-from agent.investigation.loop import investigate, new_state
-from agent.investigation.setup import Environment, prepare
-from agent.replay.environment import Endpoints, ReplayEnvironment
-from policies.load import default_policy_path, load_policy
-from tools.clients import Backends
+from agent.replay.environment import ReplayEnvironment
 
 pytestmark = [pytest.mark.replay, pytest.mark.xdist_group("canaries")]
 
@@ -56,30 +52,18 @@ def scripted_turns(namespace: str, service: str, trace_query: str) -> list[dict[
 def test_no_canary_reaches_model_audit_or_report(
     planted: ReplayEnvironment, tmp_path: Path
 ) -> None:
-    ep = planted.endpoints
-    assert isinstance(ep, Endpoints)
-    backends = Backends.from_urls(**ep.backend_urls())
-    assert backends.alertmanager is not None
-    alert = find_alert(
-        planted.bundle.incident.alert_fingerprint,
-        [AlertmanagerSource(backends.alertmanager, ep.alertmanager)],
+    labels = next(
+        a["labels"]
+        for a in planted.bundle.alert_payload["alerts"]
+        if a["fingerprint"] == planted.bundle.incident.alert_fingerprint
     )
-    namespace, service = alert.labels["namespace"], alert.labels["service"]
+    namespace, service = labels["namespace"], labels["service"]
     first = scripted_turns(namespace, service, "payments")[0]
     submit = message([tool_use("toolu_s", "submit_report", {"summary": "done", "confidence": 0.2})])
     api = FakeMessagesAPI([ok(first), ok(submit)])
     brain = ClaudeBrain(api.client(), ModelSettings(), deadline=lambda: 1e12)
-    state = new_state(alert, brain, ep.now)
     audit = tmp_path / "audit.jsonl"
-    deps = prepare(
-        alert,
-        Environment(backends, ep.now, planted.bundle.catalog, load_policy(default_policy_path())),
-        brain,
-        investigation_id=state.id,
-        audit_path=audit,
-    )
-    report = investigate(alert, deps, state)
-    backends.close()
+    report, state = investigate_replay(planted, brain, audit_path=audit)
 
     # Every tool really ran and saw planted data (so the test cannot pass vacuously).
     statuses = {c.name: c.status for c in state.turns[0].calls}

@@ -8,18 +8,14 @@ from pathlib import Path
 
 import pytest
 from incidents import bundle_params
+from replay_run import investigate_replay
 
-from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.audit import AuditLog
 from agent.brains.scripted import ScriptedBrain, call
 from agent.investigation.brain import BrainTurn
 from agent.investigation.budget import Budget
-from agent.investigation.loop import investigate, new_state
-from agent.investigation.setup import Environment, prepare
 from agent.replay.environment import ReplayEnvironment
-from policies.load import default_policy_path, load_policy
 from tools.catalog import all_tools
-from tools.clients import Backends
 
 BUNDLE = next(p for p in bundle_params() if p.values[0] == "checkout-5xx-0412")
 
@@ -47,12 +43,6 @@ def test_hostile_brain_is_contained(
     env = replay(bundle_id)
     ep = env.endpoints
     assert ep is not None
-    backends = Backends.from_urls(**ep.backend_urls())
-    assert backends.alertmanager is not None
-    alert = find_alert(
-        env.bundle.incident.alert_fingerprint,
-        [AlertmanagerSource(backends.alertmanager, ep.alertmanager)],
-    )
     long_ago = (ep.now - timedelta(days=30)).isoformat()
     attacks = [
         call("kubectl_exec", "c_exec", command="rm -rf /"),
@@ -76,18 +66,10 @@ def test_hostile_brain_is_contained(
     ]
     repeat = BrainTurn(calls=[call("k8s_events", "c_repeat", namespace="shop")])
     brain = ScriptedBrain([BrainTurn(calls=attacks), repeat], repeat_last=True)
-    state = new_state(alert, brain, ep.now)
     audit_path = tmp_path / "audit.jsonl"
-    deps = prepare(
-        alert,
-        Environment(backends, ep.now, env.bundle.catalog, load_policy(default_policy_path())),
-        brain,
-        investigation_id=state.id,
-        budget=Budget(max_steps=8),
-        audit_path=audit_path,
+    report, state = investigate_replay(
+        env, brain, budget=Budget(max_steps=8), audit_path=audit_path
     )
-    report = investigate(alert, deps, state)
-    backends.close()
 
     outcomes = {c.id: c for c in state.turns[0].calls}
     assert outcomes["c_exec"].is_error and "available tools" in outcomes["c_exec"].output
