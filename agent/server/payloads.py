@@ -123,30 +123,29 @@ def _alerts(items: list[_AlertItem], source: str) -> list[Alert]:
     return alerts
 
 
+def _grouped(
+    payload: Any, model: type[_AlertmanagerMessage], source: str, label: str, version: str
+) -> Notification:
+    """Validate an Alertmanager-shaped group notification of ``version`` and normalise it."""
+    try:
+        message = model.model_validate(payload)
+    except ValidationError as exc:
+        raise _shape_error(source, exc) from None
+    if message.version != version:
+        raise BadPayload(
+            f'unsupported {label} payload version {message.version!r} (expected "{version}")', 422
+        )
+    return Notification(_alerts(message.alerts, source))
+
+
 def alertmanager(payload: Any) -> Notification:
     """Normalise an Alertmanager webhook (payload version 4)."""
-    try:
-        message = _AlertmanagerMessage.model_validate(payload)
-    except ValidationError as exc:
-        raise _shape_error("alertmanager", exc) from None
-    if message.version != "4":
-        raise BadPayload(
-            f'unsupported Alertmanager payload version {message.version!r} (expected "4")', 422
-        )
-    return Notification(_alerts(message.alerts, "alertmanager"))
+    return _grouped(payload, _AlertmanagerMessage, "alertmanager", "Alertmanager", "4")
 
 
 def grafana(payload: Any) -> Notification:
     """Normalise a Grafana-managed alerting webhook (version 1)."""
-    try:
-        message = _GrafanaMessage.model_validate(payload)
-    except ValidationError as exc:
-        raise _shape_error("grafana", exc) from None
-    if message.version != "1":
-        raise BadPayload(
-            f'unsupported Grafana payload version {message.version!r} (expected "1")', 422
-        )
-    return Notification(_alerts(message.alerts, "grafana"))
+    return _grouped(payload, _GrafanaMessage, "grafana", "Grafana", "1")
 
 
 class _Service(_Loose):
