@@ -1,16 +1,11 @@
-"""The audit log: one JSON line per tool decision, chained by SHA-256 so edits are detectable.
+"""The audit log of tool decisions: one hash-chained JSON line per decision.
 
-Each record carries ``prev_hash`` (the previous record's ``hash``, or 64 zeros for the first)
-and ``hash`` = sha256(prev_hash + canonical JSON of the record without ``hash``). Canonical JSON
-is sorted, compact and ASCII-only, so no record contains a raw CR, LF or Unicode line separator
-(CWE-117 log injection). Callers redact before appending: this module stores what it is given.
+The chain itself (and its CR/LF-proof canonical form) lives in ``agent.hashchain``; this module
+adds the typed record. Callers redact before appending: this module stores what it is given.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-GENESIS = "0" * 64
+from agent.hashchain import GENESIS, ChainFile, chain_problems
 
 
 class AuditRecord(BaseModel):
@@ -43,15 +38,6 @@ class AuditRecord(BaseModel):
     hash: str = ""
 
 
-def _canonical(fields: dict[str, Any]) -> str:
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-
-
-def _digest(fields: dict[str, Any]) -> str:
-    body = {k: v for k, v in fields.items() if k != "hash"}
-    return hashlib.sha256((fields.get("prev_hash", "") + _canonical(body)).encode()).hexdigest()
-
-
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -63,18 +49,8 @@ class AuditLog:
     """
 
     def __init__(self, path: str | Path | None, clock: Callable[[], datetime] = _utcnow) -> None:
-        self._path = Path(path) if path is not None else None
+        self._chain = ChainFile(path)
         self._clock = clock
-        self._lock = threading.Lock()
-        self._memory: list[AuditRecord] = []
-        self._last = GENESIS
-        if self._path is not None and self._path.exists():
-            last_line = ""
-            with self._path.open(encoding="ascii") as handle:
-                for line in handle:
-                    last_line = line or last_line
-            if last_line.strip():
-                self._last = str(json.loads(last_line)["hash"])
 
     def append(self, **fields: Any) -> AuditRecord:
         """Add a record stamped with the clock and chained to the previous one.
@@ -82,43 +58,17 @@ class AuditLog:
         Args:
             **fields: ``AuditRecord`` fields other than ``time``, ``prev_hash`` and ``hash``.
         """
-        with self._lock:
-            draft = AuditRecord(time=self._clock(), prev_hash=self._last, **fields)
-            data = draft.model_dump(mode="json")
-            data["hash"] = _digest(data)
-            record = AuditRecord.model_validate(data)
-            if self._path is None:
-                self._memory.append(record)
-            else:
-                self._path.parent.mkdir(parents=True, exist_ok=True)
-                with self._path.open("a", encoding="ascii") as handle:
-                    handle.write(_canonical(data) + "\n")
-            self._last = record.hash
-            return record
+        # Validated before it is written, so a malformed record never enters the chain.
+        draft = AuditRecord(time=self._clock(), **fields).model_dump(
+            mode="json", exclude={"prev_hash", "hash"}
+        )
+        return AuditRecord.model_validate(self._chain.append(draft))
 
     def records(self) -> list[AuditRecord]:
         """Every record, oldest first (read back from the file when there is one)."""
-        with self._lock:
-            if self._path is None:
-                return list(self._memory)
-            if not self._path.exists():
-                return []
-            with self._path.open(encoding="ascii") as handle:
-                return [AuditRecord.model_validate_json(line) for line in handle if line.strip()]
+        return [AuditRecord.model_validate(r) for r in self._chain.records()]
 
 
 def verify_chain(path: str | Path) -> bool:
     """Whether every record's hash is intact and links to the one before it."""
-    previous = GENESIS
-    try:
-        with Path(path).open(encoding="ascii") as handle:
-            for line in handle:
-                data = json.loads(line)
-                if not isinstance(data, dict) or data.get("prev_hash") != previous:
-                    return False
-                if data.get("hash") != _digest(data):
-                    return False
-                previous = data["hash"]
-    except (OSError, UnicodeDecodeError, ValueError):
-        return False
-    return True
+    return not chain_problems(path)

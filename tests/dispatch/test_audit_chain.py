@@ -72,3 +72,14 @@ def test_in_memory_log() -> None:
     log = AuditLog(None, clock=lambda: NOW)
     _append(log, "m")
     assert log.records()[0].hash != ""
+
+
+def test_two_writers_of_one_file_keep_one_chain(tmp_path: Path) -> None:
+    path = tmp_path / "shared.jsonl"
+    first, second = AuditLog(path), AuditLog(path)
+    for log in (first, second, first):
+        log.append(
+            investigation_id="i", call_id="c", tool="t", decision="allow", rule="r", status="ok"
+        )
+    assert verify_chain(path)
+    assert len(AuditLog(path).records()) == 3
