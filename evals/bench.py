@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import secrets
 import statistics
 import sys
 import tempfile
@@ -19,21 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.audit import AuditLog
-from agent.bundle.model import Catalog
 from agent.config import ModelSettings, ReplaySettings
-from agent.dispatch.pipeline import Dispatcher
 from agent.investigation.state import InvestigationState
 from agent.logs.bench import lines_per_second, sample_lines
 from agent.logs.miner import TemplateMiner
-from agent.replay.environment import Endpoints, ReplayEnvironment
+from agent.replay.environment import ReplayEnvironment
 from agent.safety.redact import Redactor
 from agent.server.bench import measure_intake
-from policies.decision import ToolCall
-from policies.scope import derive_scope
-from tools.base import OutputLimits, Registry, ToolContext
-from tools.catalog import all_tools
-from tools.clients import Backends
 
 from .runner import EvalConfig, brain_factory, find_bundles, investigate_replay, run_cases
 
@@ -67,50 +58,21 @@ def measure_start(bundle: Path, cache: Path) -> dict[str, float]:
     return figures
 
 
-def redispatch(
-    endpoints: Endpoints, catalog: Catalog, state: InvestigationState
-) -> dict[str, float]:
-    """Re-run the investigation's backend calls to weigh raw responses against model text.
+def tool_figures(state: InvestigationState, wait_seconds: float) -> dict[str, float]:
+    """Raw backend bytes against what the model read, and the time spent on tools.
 
-    The loop's records keep only the text the model saw, so the calls are dispatched again
-    through a fresh pipeline, which exposes each result's raw byte count and backend time.
+    ``wait_ms`` is how long the loop waited for its tool runner; ``exec_ms`` adds up each
+    call's own execution time, so it exceeds ``wait_ms`` when calls ran in parallel.
     """
-    config = EvalConfig(make_brain=brain_factory("offline", ModelSettings()))
-    backends = Backends.from_urls(**endpoints.backend_urls())
-    try:
-        scope = derive_scope(state.alert, catalog, config.policy)
-        ctx = ToolContext(
-            backends=backends,
-            now=endpoints.now,
-            alert=state.alert,
-            scope=scope,
-            limits=OutputLimits(),
-        )
-        registry = Registry(all_tools()).view(frozenset(config.policy.allowed_tools()))
-        dispatcher = Dispatcher(
-            registry, config.policy, ctx, Redactor(secrets.token_bytes(32)), AuditLog(None)
-        )
-        calls = [
-            ToolCall(id=c.id, name=c.name, arguments=c.arguments)
-            for t in state.turns
-            for c in t.calls
-            if registry.get(c.name) is not None
-        ]
-        began = time.perf_counter()
-        outcomes = [dispatcher.dispatch(call) for call in calls]
-        total_ms = (time.perf_counter() - began) * 1000
-    finally:
-        backends.close()
-    raw = sum(o.result.raw_bytes for o in outcomes)
-    shown = sum(len(o.text.encode()) for o in outcomes)
-    backend_ms = sum(o.duration_ms for o in outcomes)
+    calls = [c for t in state.turns for c in t.calls if c.decision is not None]
+    raw = sum(c.raw_bytes for c in calls)
+    shown = sum(len(c.output.encode()) for c in calls)
     return {
         "raw_bytes": raw,
         "model_bytes": shown,
         "raw_to_model_ratio": round(raw / shown, 1) if shown else 0.0,
-        "dispatch_ms": round(total_ms, 1),
-        "backend_ms": round(backend_ms, 1),
-        "overhead_ms": round(total_ms - backend_ms, 1),
+        "wait_ms": round(wait_seconds * 1000, 1),
+        "exec_ms": round(sum(c.duration_ms for c in calls), 1),
     }
 
 
@@ -129,7 +91,7 @@ def measure_investigation(bundle: Path, cache: Path, repeats: int) -> dict[str, 
             "investigation_seconds": [round(t, 3) for t in times],
             "tool_result_tokens": state.usage.tool_result_tokens,
         }
-        figures.update(redispatch(endpoints, catalog, state))
+        figures.update(tool_figures(state, sum(t.tool_seconds for t in state.turns)))
     return figures
 
 
@@ -204,8 +166,8 @@ def _totals(per_bundle: dict[str, Any]) -> dict[str, Any]:
         "investigation_seconds_p50": round(statistics.median(runs), 3) if runs else None,
         "tool_result_tokens_max": max(tokens, default=None),
         "raw_to_model_ratio": round(raw / shown, 1) if shown else None,
-        "tool_overhead_ms": round(sum(f.get("overhead_ms", 0.0) for f in figures), 1),
-        "tool_backend_ms": round(sum(f.get("backend_ms", 0.0) for f in figures), 1),
+        "tool_wait_ms": round(sum(f.get("wait_ms", 0.0) for f in figures), 1),
+        "tool_exec_ms": round(sum(f.get("exec_ms", 0.0) for f in figures), 1),
     }
 
 

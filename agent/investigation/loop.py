@@ -115,7 +115,9 @@ def _record_turn(state: InvestigationState, deps: InvestigationDeps, turn: Brain
         stop_reason=turn.stop_reason,
     )
     backend = [c for c in turn.calls if c.name not in LEDGER_TOOLS]
+    began = deps.monotonic()
     backend_records = {r.id: r for r in deps.tools.run(backend)} if backend else {}
+    record.tool_seconds = round(deps.monotonic() - began, 6) if backend else 0.0
     state.usage.tool_calls += len(backend)
     for call in turn.calls:
         if call.name in LEDGER_TOOLS:

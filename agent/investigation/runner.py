@@ -48,6 +48,7 @@ class DispatchRunner:
                     rule=outcome.decision.rule,
                     decision="allow" if outcome.decision.allowed else "deny",
                     duration_ms=round(outcome.duration_ms, 3),
+                    raw_bytes=result.raw_bytes,
                     is_error=result.status in {"error", "denied"},
                 )
             )

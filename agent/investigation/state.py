@@ -32,6 +32,7 @@ class CallRecord(BaseModel):
     rule: str | None = None
     decision: str | None = None  # "allow" or "deny" by the policy; None for ledger calls
     duration_ms: float = 0.0
+    raw_bytes: int = 0  # what the backend returned, before the tool summarised it
     is_error: bool = False
 
 
@@ -43,6 +44,7 @@ class Turn(BaseModel):
     calls: list[CallRecord] = Field(default_factory=list)
     usage: ModelUsage = Field(default_factory=ModelUsage)
     stop_reason: str | None = None
+    tool_seconds: float = 0.0  # wall time spent running this turn's backend calls
 
 
 class EvidenceItem(BaseModel):

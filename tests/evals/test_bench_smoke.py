@@ -26,7 +26,8 @@ def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
         "redaction_lines_per_second",
         "eval_jobs2_wall_seconds",
         "peak_rss_mb",
-        "tool_overhead_ms",
+        "tool_wait_ms",
+        "tool_exec_ms",
     ):
         assert report["results"][key] is not None, key
     assert list(report["bundles"]) == ["checkout-5xx-0412"]
