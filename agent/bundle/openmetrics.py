@@ -23,6 +23,8 @@ _SAMPLE = re.compile(
 _FAMILY_SUFFIXES = ("_total", "_bucket", "_count", "_sum", "_created", "_info", "_gcount", "_gsum")
 # A seconds timestamp past this is almost certainly milliseconds (year 2286+).
 _MAX_SECONDS = 1e10
+# The ``le`` label itself, not a label whose name merely ends in "le" (``quantile``, ``role``).
+_LE_LABEL = re.compile(r"[{,]\s*le\s*=")
 
 
 def _family(name: str) -> str:
@@ -120,7 +122,9 @@ def check_openmetrics(path: Path, max_problems: int = 50) -> list[Problem]:
             if previous is not None and ts <= previous:
                 problems.append(Problem(where, number, f"samples of {series} out of time order"))
             last_ts[series] = ts
-            if math.isnan(value) and "le=" in series:
+            # A histogram bucket counts observations and is never NaN; a summary quantile of an
+            # idle summary is NaN by definition, and that is valid OpenMetrics.
+            if math.isnan(value) and match["labels"] and _LE_LABEL.search(match["labels"]):
                 problems.append(Problem(where, number, "NaN bucket value"))
     if not saw_eof:
         problems.append(Problem(where, 0, "missing final '# EOF' line"))

@@ -56,6 +56,21 @@ def test_millisecond_timestamps_and_disorder_are_reported(bundle: Path) -> None:
     assert any(':4: samples of up{job="b"} out of time order' in m for m in found), found
 
 
+def test_nan_summary_quantiles_are_valid_but_nan_buckets_are_not(bundle: Path) -> None:
+    # An idle summary exports NaN quantiles; "le=" inside "quantile=" is not a bucket label.
+    path = bundle / "metrics.om"
+    path.write_text(
+        "# TYPE rpc_seconds summary\n"
+        'rpc_seconds{quantile="0.9",role="api"} NaN 10\n'
+        'rpc_seconds_count{role="api"} 0 10\n'
+        "# TYPE req_seconds histogram\n"
+        'req_seconds_bucket{job="a",le="0.5"} NaN 10\n'
+        "# EOF\n"
+    )
+    found = messages(bundle)
+    assert [m for m in found if "NaN" in m] == [f"{path}:5: NaN bucket value"], found
+
+
 def test_unknown_category_names_line_and_field(bundle: Path) -> None:
     (bundle / "truth.yaml").write_text(
         "root_cause:\n  component: web\n  category: gremlins\n  summary: x\n"
