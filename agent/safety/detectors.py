@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent.safety.keys import looks_secret_key
+from agent.safety.keys import STRONG, WEAK, secrecy
 
 PLACEHOLDER = re.compile(r"‹[A-Z_]+:[0-9a-f]{6}›")
 
@@ -122,19 +122,69 @@ _NOT_SECRET_VALUES = frozenset(
 )
 
 
-def _accept_assignment(m: re.Match[str]) -> bool:
-    value = m[value_group(m)]
+# A value this long with letters and digits is opaque enough to be a token or session id.
+_MIN_CREDENTIAL_CHARS = 8
+# Letters-only values this long are opaque too (base64 or random words without digits).
+_MIN_LETTERS_ONLY_CHARS = 20
+_SHORT_CODE_KEY = re.compile(r"(?i)(?:^|[^a-z])(?:pin|otp)(?:$|[^a-z])")
+
+
+def credential_shaped(value: str, key: str) -> bool:
+    """Whether ``value`` looks like a credential rather than a count, word or name.
+
+    Used for keys that only *might* name a secret (``auth``, ``token``): ``auth-service: 4
+    calls`` and ``token: expired`` are data, ``token: 9f8a7c6b5d4e`` is not. A PIN or one-time
+    code is short and numeric, so those keys accept 4–10 digits.
+    """
+    if _SHORT_CODE_KEY.search(key) and value.isdigit():
+        return 4 <= len(value) <= 10
+    if any(ch.isspace() for ch in value):
+        return False
+    has_digit = any(ch.isdigit() for ch in value)
+    has_alpha = any(ch.isalpha() for ch in value)
+    if has_digit and has_alpha:
+        return len(value) >= _MIN_CREDENTIAL_CHARS
+    return has_alpha and len(value) >= _MIN_LETTERS_ONLY_CHARS
+
+
+def secret_value(key: str, value: str) -> bool:
+    """Whether ``value``, written next to ``key`` in free text, is a secret to hide."""
     if not value or value.lower() in _NOT_SECRET_VALUES or PLACEHOLDER.fullmatch(value):
         return False
     # URLs keep their host and path; the url_password detector already hid the password.
     if "://" in value:
         return False
-    return looks_secret_key(m["key"])
+    level = secrecy(key)
+    return level == STRONG or (level == WEAK and credential_shaped(value, key))
+
+
+def _accept_assignment(m: re.Match[str]) -> bool:
+    return secret_value(m["key"], m[value_group(m)])
 
 
 _V = r"[^\s‹›]"  # any value character except whitespace and placeholder brackets
-_KEY = r"(?<![\w.‹-])(?P<key>[A-Za-z_][\w.-]*)"
+# A key may be a command-line flag (``--db-password=…``); the dashes stay outside the key.
+_KEY = r"(?<![\w.‹-])-{0,2}(?P<key>[A-Za-z_][\w.-]*)"
 _SCHEMES = r"(?:(?i:bearer|basic|token|digest|negotiate)\s+)?+"
+# Lower-case pieces of every secret key name; a key detector runs only when one occurs.
+_KEY_TRIGGERS = (
+    "pass",
+    "pwd",
+    "pw",
+    "secret",
+    "token",
+    "cred",
+    "key",
+    "auth",
+    "session",
+    "sid",
+    "cookie",
+    "dsn",
+    "jwt",
+    "sig",
+    "pin",
+    "otp",
+)
 
 DETECTORS: tuple[Detector, ...] = (
     Detector(
@@ -234,24 +284,16 @@ DETECTORS: tuple[Detector, ...] = (
             r"|" + _SCHEMES + r"(?P<value2>[^\s,;&\"'‹›<>(){}\[\]]+)"
             r")"
         ),
-        (
-            "pass",
-            "pwd",
-            "pw",
-            "secret",
-            "token",
-            "cred",
-            "key",
-            "auth",
-            "session",
-            "sid",
-            "cookie",
-            "dsn",
-            "jwt",
-            "sig",
-            "pin",
-            "otp",
-        ),
+        _KEY_TRIGGERS,
+        lower_triggers=True,
+        accept=_accept_assignment,
+    ),
+    Detector(
+        "secret_flag",
+        "SECRET",
+        # A flag and its value as separate words: "--db-password hunter2".
+        re.compile(r"(?<![\w.‹-])--(?P<key>[A-Za-z][\w.-]*)[ \t]+(?P<value>[^\s\-‹›][^\s‹›]*)"),
+        _KEY_TRIGGERS,
         lower_triggers=True,
         accept=_accept_assignment,
     ),

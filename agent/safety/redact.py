@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from hashlib import sha256
 from typing import TypeAlias
 
-from agent.safety.detectors import DETECTORS, PLACEHOLDER, Detector, value_group
+from agent.safety.detectors import DETECTORS, PLACEHOLDER, Detector, secret_value, value_group
 from agent.safety.keys import looks_secret_key
 
 JSONish: TypeAlias = "dict[str, JSONish] | list[JSONish] | str | int | float | bool | None"
 
 _HEX_CHARS = 6  # 16M buckets: collisions within one investigation are negligible
 _MAX_PASSES = 4  # a bound, not a budget: real inputs settle after one or two passes
+# A command-line flag standing alone in an argument list: ["--db-password", "hunter2"].
+_FLAG = re.compile(r"--?(?P<key>[A-Za-z][\w.-]*)")
 
 
 class Redactor:
@@ -96,7 +99,8 @@ class Redactor:
         ``value`` of a name/value pair whose name looks secret, the shape of Kubernetes env
         vars (``{"name": "DB_PASSWORD", "value": …}``) and OpenTelemetry attributes
         (``{"key": "db.password", "value": {"stringValue": …}}``). Every scalar below a hidden
-        field is hidden too; booleans and nulls stay, since they reveal nothing.
+        field is hidden too; booleans and nulls stay, since they reveal nothing. In a list, the
+        element after a secret-named flag is hidden (container args ``["--db-password", …]``).
         """
         return self._walk(obj, secret=False)
 
@@ -110,7 +114,14 @@ class Redactor:
                 out[self.redact(k)] = self._walk(v, secret=secret or hide)
             return out
         if isinstance(obj, list):
-            return [self._walk(v, secret=secret) for v in obj]
+            items: list[JSONish] = []
+            flag: str | None = None
+            for v in obj:
+                hide = flag is not None and isinstance(v, str) and secret_value(flag, v)
+                items.append(self._walk(v, secret=secret or hide))
+                match = _FLAG.fullmatch(v) if isinstance(v, str) else None
+                flag = match["key"] if match else None
+            return items
         if obj is None or isinstance(obj, bool):
             return obj
         if secret:

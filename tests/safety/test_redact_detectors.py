@@ -87,6 +87,14 @@ POSITIVES = [
     ("call +44 20 7946 0958", "+44 20 7946 0958", "phone"),
     ("call (415) 555-2671", "(415) 555-2671", "phone"),
     ("call 415-555-2671", "415-555-2671", "phone"),
+    # Weak key words still hide credential-shaped values.
+    ("token: 9f8a7c6b5d4e3f2a", "9f8a7c6b5d4e3f2a", "secret_assignment"),
+    ("session=bb6881dc-f954-45f4-b48e-4c43719f6399", "bb6881dc-f954", "secret_assignment"),
+    ("pin=4821 accepted", "4821", "secret_assignment"),
+    # Command-line flags, joined or as two words.
+    ("args: --db-password=hunter2 --port=5432", "hunter2", "secret_assignment"),
+    ("exec app --api-key s3cr3tKey --verbose", "s3cr3tKey", "secret_flag"),
+    ("--auth-token=Zm9vYmFyYmF6cXV4MTIz", "Zm9vYmFyYmF6cXV4MTIz", "secret_assignment"),
 ]
 
 
@@ -118,6 +126,11 @@ NEGATIVES = [
     "123-45-6789 and 2024-01-15 and 10.0.0.1-10.0.0.9",
     "jdbc url http://db.internal:5432/app?ssl=true user@",
     "key=cache:user:42 partition_key=7",
+    # A weak key word names ordinary things too: services, counters, states.
+    "ts-gateway-service → ts-auth-service: 4 calls",
+    "auth-service: 12 calls, token-bucket: 3 refills, session-store: ok",
+    "calls to auth: 17 (p99 0.4s), token: expired, sid=42",
+    "--auth-mode=oauth2 --token-file=/var/run/token --port 8080",
 ]
 
 
@@ -150,3 +163,12 @@ def test_same_value_same_placeholder_across_detectors() -> None:
 def test_empty_key_rejected() -> None:
     with pytest.raises(ValueError, match="non-empty"):
         Redactor(b"")
+
+
+def test_container_args_hide_the_value_after_a_secret_flag() -> None:
+    r = Redactor(b"test-key")
+    args = ["--db-password", "hunter2", "--db-host", "db.internal", "--auth", "enabled"]
+    out = r.redact_obj({"args": args})
+    assert isinstance(out, dict) and isinstance(out["args"], list)
+    assert "hunter2" not in out["args"]
+    assert out["args"][2:] == ["--db-host", "db.internal", "--auth", "enabled"]
