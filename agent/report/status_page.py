@@ -20,9 +20,18 @@ from agent.report.patterns import CLUSTER_HOST, DEPLOYMENT_POD_NAME
 NEUTRAL_NAME = "a backend service"
 NEUTRAL_ADDRESS = "an internal address"
 _MIN_NAME_LENGTH = 2
+# A host label shorter than this ("db" of "db.prod.example") is as likely an ordinary word.
+_MIN_HOST_LABEL = 4
 # Characters that continue a name: "shop" is not found in "shopping".
 _NAME_CHARS = r"A-Za-z0-9_\-"
 _IPV4 = r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\w)"
+# A host name that spells an IPv4 address with dashes: ip-10-20-2-35, node-10-0-0-1.
+_DASHED_IP_HOST = r"(?<![\w.-])[A-Za-z][A-Za-z0-9]*(?:-\d{1,3}){4}(?![\w-]|\.\w)"
+# A dotted host name under a private suffix (cloud-internal, mDNS, corporate zones).
+_PRIVATE_FQDN = (
+    r"(?<![\w.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
+    r"(?:internal|local|localdomain|lan|intranet|corp|home\.arpa)(?![\w-])"
+)
 # A generous IPv6 candidate; ``ipaddress`` decides (so "12:00:05" stays a time).
 _IPV6 = (
     r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?![\w:])"
@@ -35,6 +44,24 @@ class _Finding:
     text: str
     start: int
     end: int
+
+
+def _name_tokens(names: Iterable[str]) -> set[str]:
+    """The listed names plus the host label of each dotted one.
+
+    A node listed as ``ip-10-20-2-35.ec2.internal`` is written ``ip-10-20-2-35`` just as often.
+    IP literals are left whole: their first octet is no name.
+    """
+    tokens: set[str] = set()
+    for raw in names:
+        name = raw.strip()
+        if len(name) < _MIN_NAME_LENGTH:
+            continue
+        tokens.add(name)
+        label = name.split(".", 1)[0]
+        if label != name and len(label) >= _MIN_HOST_LABEL and not _is_ip(name):
+            tokens.add(label)
+    return tokens
 
 
 def _is_ip(text: str) -> bool:
@@ -54,11 +81,12 @@ class _Scanner:
 
     def __init__(self, internal_names: Iterable[str]) -> None:
         names = sorted(
-            {n.strip() for n in internal_names if len(n.strip()) >= _MIN_NAME_LENGTH},
+            _name_tokens(internal_names),
             key=lambda n: (-len(n), n),  # longest first: "payments-db" before "payments"
         )
         alternatives = [
             f"(?P<host>{CLUSTER_HOST.pattern})",
+            f"(?P<hostlike>{_PRIVATE_FQDN}|{_DASHED_IP_HOST})",
             f"(?P<pod>{DEPLOYMENT_POD_NAME.pattern})",
             f"(?P<ipv4>{_IPV4})",
             f"(?P<ipv6>{_IPV6})",
@@ -94,6 +122,7 @@ class _Scanner:
 
 _DESCRIPTIONS = {
     "host": "an in-cluster host name",
+    "hostlike": "a host name",
     "pod": "a pod name",
     "ipv4": "an IP address",
     "ipv6": "an IP address",

@@ -34,6 +34,12 @@ NAMES = ["payments", "shop", "payments-db", "ip-10-0-1-7.ec2.internal", "backend
         ),
         ("ledger.finance.svc refused", "a backend service refused", ["in-cluster host"]),
         ("We are investigating elevated errors.", "We are investigating elevated errors.", []),
+        # The host label of a listed node name, and host shapes nobody listed.
+        ("node ip-10-0-1-7 drained", "node a backend service drained", ["'ip-10-0-1-7'"]),
+        ("host ip-10-20-2-35 is down", "host a backend service is down", ["'ip-10-20-2-35'"]),
+        ("db01.prod.corp unreachable", "a backend service unreachable", ["'db01.prod.corp'"]),
+        ("worker-3.local restarted", "a backend service restarted", ["'worker-3.local'"]),
+        ("release 1-2-3-4 shipped", "release 1-2-3-4 shipped", []),
     ],
 )
 def test_table(body: str, sanitized: str, leaks: list[str]) -> None:
