@@ -39,10 +39,19 @@ DATA: dict[str, dict[str, Any]] = {
 
 
 class FakeTools:
-    """Answers each call with canned output; ``broken`` names tools that fail as a data gap."""
+    """Answers each call with canned output; ``broken`` names tools that fail as a data gap.
 
-    def __init__(self, broken: frozenset[str] = frozenset()) -> None:
+    ``outcomes`` maps a tool to the status (and policy rule) its calls end with instead, e.g.
+    ``{"query_metrics": ("denied", "range.too_long")}``.
+    """
+
+    def __init__(
+        self,
+        broken: frozenset[str] = frozenset(),
+        outcomes: dict[str, tuple[str, str | None]] | None = None,
+    ) -> None:
         self.broken = broken
+        self.outcomes = outcomes or {}
         self.calls: list[ToolRequest] = []
 
     def schemas(self) -> list[dict[str, Any]]:
@@ -62,6 +71,18 @@ class FakeTools:
                         output="Loki unreachable: connection refused",
                         gap="Loki unreachable: logs missing",
                         is_error=True,
+                    )
+                )
+            elif call.name in self.outcomes:
+                status, rule = self.outcomes[call.name]
+                records.append(
+                    CallRecord(
+                        id=call.id,
+                        name=call.name,
+                        arguments=call.arguments,
+                        status=status,
+                        rule=rule,
+                        output=f"{call.name}: {status}",
                     )
                 )
             else:

@@ -17,6 +17,7 @@ from agent.k8s_names import workload_of
 from agent.report.model import Report, StatusPage
 from agent.report.status_page import sanitize_status_page
 
+from .coverage import NO_TELEMETRY_CONFIDENCE_CAP, coverage_gaps, saw_telemetry
 from .state import HypothesisEntry, InvestigationState
 
 _STATUS_ORDER = {"supported": 0, "open": 1, "refuted": 2}
@@ -47,7 +48,9 @@ def build_report(
     final = state.final or {}
     ranked = rank(state.hypotheses)
     root = _root_cause(state, final, ranked)
-    data_gaps = list(dict.fromkeys([*state.data_gaps, *final.get("data_gaps", [])]))
+    data_gaps = list(
+        dict.fromkeys([*state.data_gaps, *final.get("data_gaps", []), *coverage_gaps(state)])
+    )
     remediations, dropped = _remediations(state, ctx, final.get("remediations", []))
     data_gaps.extend(dropped)
     if state.ended_reason:
@@ -102,6 +105,8 @@ def _root_cause(
     confidence = chosen.confidence
     if final:
         confidence = min(confidence, float(final["confidence"]))
+    if not saw_telemetry(state):
+        confidence = min(confidence, NO_TELEMETRY_CONFIDENCE_CAP)
     return {
         "component": workload_of(chosen.component),
         "category": chosen.category,

@@ -134,7 +134,11 @@ def test_unverified_quote_lowers_confidence() -> None:
                 ]
             ),
             BrainTurn(
-                calls=[call("deployment_history", "call_b", namespace="shop", name="payments")]
+                calls=[
+                    call("deployment_history", "call_b", namespace="shop", name="payments"),
+                    # Telemetry was seen, so only the unverified quote lowers the confidence.
+                    call("query_logs", "call_c", query="{}"),
+                ]
             ),
             fake_quote,
         ],
