@@ -1,8 +1,8 @@
 """``agent serve``: the webhook server, a thin adapter around ``agent.server``.
 
 Refuses to start (exit 2) when a webhook source has no credential, unless
-``--allow-unauthenticated``, which warns. ``--brain-factory`` is a test hook: it replaces the
-default brain (Claude with an API key, else offline) and is hidden from ``--help``.
+``--allow-unauthenticated``, which warns. The brain is the default one (Claude with an API key,
+else offline); the command line cannot replace it with code: tests call ``serve`` from Python.
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.config import load_settings
 from agent.errors import ConfigError
 from agent.investigation.budget import Budget
 from policies.load import default_policy_path, load_policy
+
+if TYPE_CHECKING:
+    from agent.server.runner import BrainFactory
 
 
 def register(subparsers: Any) -> None:
@@ -33,17 +36,21 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="accept webhooks from sources without a configured credential (not for production)",
     )
-    parser.add_argument("--brain-factory", help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until interrupted; 0 on a clean shutdown."""
+    """Serve until interrupted with the default brain; 0 on a clean shutdown."""
+    return serve(args)
+
+
+def serve(args: argparse.Namespace, brain_factory: BrainFactory | None = None) -> int:
+    """Serve until interrupted; ``brain_factory`` replaces the default brain (tests only)."""
     import uvicorn
 
     from agent.server.app import create_app
     from agent.server.build import build_server
-    from agent.server.runner import LiveRunner, default_brain, import_brain_factory
+    from agent.server.runner import LiveRunner, default_brain
 
     if args.max_steps < 1:
         raise ConfigError("--max-steps must be at least 1")
@@ -54,9 +61,7 @@ def run(args: argparse.Namespace) -> int:
         settings,
         policy,
         budget=Budget(max_steps=args.max_steps),
-        brain_factory=import_brain_factory(args.brain_factory)
-        if args.brain_factory
-        else default_brain,
+        brain_factory=brain_factory or default_brain,
         audit_dir=settings.state_dir.expanduser() / "audit",
     )
     server = build_server(settings, runner, allow_unauthenticated=args.allow_unauthenticated)
@@ -69,13 +74,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, brain_factory: BrainFactory | None = None) -> int:
     """Run ``agent serve`` alone (``python -m agent.cli.serve``), with the CLI's exit codes."""
     parser = argparse.ArgumentParser(prog="agent")
     register(parser.add_subparsers(dest="command", required=True))
     try:
         args = parser.parse_args(["serve", *(sys.argv[1:] if argv is None else argv)])
-        return int(args.handler(args))
+        return serve(args, brain_factory)
     except ConfigError as exc:
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 2

@@ -43,6 +43,7 @@ from .schemas import (
     RejectAnswer,
     RejectBody,
     WebhookAccepted,
+    served,
 )
 from .store import Status, Store
 from .workers import WorkerPool
@@ -199,7 +200,7 @@ async def get_investigation(investigation_id: str, server: ServerDep) -> Investi
     row = await run_in_threadpool(server.store.get, investigation_id)
     if row is None:
         raise ApiError(404, f"no investigation {investigation_id!r}")
-    return InvestigationDetail.model_validate({**row.summary(), "report": row.report})
+    return InvestigationDetail.model_validate({**served(row), "report": row.report})
 
 
 @router.get(

@@ -14,6 +14,7 @@ from typing import Any
 
 from agent.config import ServerSettings
 
+from .at_rest import redact_alert
 from .auth import Verifier
 from .metrics import Metrics
 from .payloads import NORMALISERS, BadPayload, parse_json
@@ -65,7 +66,8 @@ class Intake:
         outcomes: dict[str, int] = {}
         investigations: list[str] = []
         created = False
-        for alert in notification.alerts:
+        for received in notification.alerts:
+            alert = redact_alert(received)  # before anything stores it
             if alert.status == "resolved":
                 stopped = self._store.resolve(alert)
                 outcomes["resolved"] = outcomes.get("resolved", 0) + 1

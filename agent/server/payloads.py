@@ -8,6 +8,7 @@ Alertmanager (payload version 4), Grafana-managed alerting (version 1) and Pager
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,11 +36,19 @@ class Notification:
     ignored: list[str] = field(default_factory=list)  # what was deliberately not acted on
 
 
+# Longer integers are no alert data, and Python refuses to convert more than 4300 digits
+# with a ValueError that is not a JSONDecodeError (it would surface as a 500).
+MAX_NUMBER_DIGITS = 100
+
+
 def parse_json(body: bytes, max_depth: int) -> Any:
-    """Decode UTF-8 JSON, refusing invalid encodings, NaN/Infinity and deep nesting.
+    """Decode UTF-8 JSON, refusing what a sender's mistake or an attacker can put in it.
+
+    Refused: invalid UTF-8, NaN/Infinity, deep nesting, integers longer than
+    ``MAX_NUMBER_DIGITS``, numbers beyond a float's range, and escaped lone surrogates.
 
     Raises:
-        BadPayload: the body is not UTF-8 JSON within the nesting limit.
+        BadPayload: the body is not UTF-8 JSON within these limits.
     """
     try:
         text = body.decode("utf-8")
@@ -47,10 +56,59 @@ def parse_json(body: bytes, max_depth: int) -> Any:
         raise BadPayload(f"body is not valid UTF-8 (byte {exc.start})") from None
     _check_depth(text, max_depth)
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(
+            text, parse_constant=_reject_constant, parse_int=_integer, parse_float=_float
+        )
     except json.JSONDecodeError as exc:
         raise BadPayload(
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    _check_unicode(value, "")
+    return value
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise BadPayload(
+            f"body is not acceptable JSON: an integer of {len(digits.lstrip('-'))} digits "
+            f"(at most {MAX_NUMBER_DIGITS})"
+        )
+    return int(digits)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or len(text) > 4 * MAX_NUMBER_DIGITS:
+        raise BadPayload(
+            f"body is not acceptable JSON: the number {text[:20]}... is out of range"
+            if len(text) > 20
+            else f"body is not acceptable JSON: the number {text} is out of range"
+        )
+    return value
+
+
+def _check_unicode(value: Any, where: str) -> None:
+    # JSON may escape a lone UTF-16 surrogate ("\ud800"); it decodes to a str that cannot be
+    # encoded (fingerprints, SQLite), and RFC 8259 section 8.2 calls its behaviour unpredictable.
+    if isinstance(value, str):
+        _encodable(value, where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            _encodable(key, f"a key in {where or '(top level)'}")
+            _check_unicode(item, path)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_unicode(item, f"{where}.{index}" if where else str(index))
+
+
+def _encodable(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadPayload(
+            f"body is not acceptable JSON: {where or '(top level)'} contains a lone "
+            f"surrogate (\\u{ord(text[exc.start]):04x}), which is not a Unicode character"
         ) from None
 
 

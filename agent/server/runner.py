@@ -1,19 +1,17 @@
 """The live runner: one investigation on the configured backends, as ``agent investigate`` does.
 
-The brain comes from a factory so tests (and only tests) can swap in a scripted brain; the
-default is ``choose_brain``: Claude with an API key, else the offline investigator.
+The brain comes from a factory so tests (and only tests, from Python: ``agent serve`` has no
+option for it) can swap in a scripted brain; the default is ``choose_brain``: Claude with an API key, else the offline investigator.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from agent.bundle.model import Catalog
 from agent.config import Settings
-from agent.errors import ConfigError
 from agent.investigation.brain import Brain
 from agent.investigation.budget import Budget
 from agent.investigation.environments import live_environment, load_catalog
@@ -30,22 +28,6 @@ def default_brain(settings: Settings, catalog: Catalog, budget: Budget) -> Brain
     """Claude when an API key is configured, else the offline investigator."""
     end = time.monotonic() + budget.max_wall_seconds
     return choose_brain(None, settings.model, catalog, deadline=lambda: end)
-
-
-def import_brain_factory(spec: str) -> BrainFactory:
-    """Load ``module:attribute`` as a brain factory (test hook of ``agent serve``).
-
-    Raises:
-        ConfigError: the module or attribute does not exist or is not callable.
-    """
-    module_name, _, attribute = spec.partition(":")
-    try:
-        factory = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise ConfigError(f"--brain-factory {spec!r}: {exc}") from exc
-    if not callable(factory):
-        raise ConfigError(f"--brain-factory {spec!r} is not callable")
-    return factory  # type: ignore[no-any-return]
 
 
 class LiveRunner:

@@ -6,12 +6,13 @@ not here: they are read raw (signatures cover the exact bytes) and parsed by ``p
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.report.model import Report
 
+from .at_rest import redact_text
 from .store import InvestigationRow, Status
 
 
@@ -57,7 +58,15 @@ class InvestigationSummary(BaseModel):
     @classmethod
     def of(cls, row: InvestigationRow) -> InvestigationSummary:
         """The summary of a stored investigation."""
-        return cls.model_validate(row.summary())
+        return cls.model_validate(served(row))
+
+
+def served(row: InvestigationRow) -> dict[str, Any]:
+    """A row's summary as served: its error redacted again (rows of older versions)."""
+    summary = row.summary()
+    if summary["error"]:
+        summary["error"] = redact_text(summary["error"])
+    return summary
 
 
 class InvestigationDetail(InvestigationSummary):

@@ -1,9 +1,10 @@
 """Durable investigations: one SQLite file (WAL) shared by the intake, the workers and the API.
 
-Tables: ``alerts`` (one row per fingerprint + startsAt), ``events`` (webhook event ids already
+Tables (created and evolved by ``agent.server.migrations``): ``alerts`` (one row per fingerprint + startsAt), ``events`` (webhook event ids already
 seen), ``investigations`` (status, current step, the serialised ``InvestigationState`` after
 the last completed step, the report), ``turns`` (every completed turn with its tool results),
-``decisions`` (approvals and rejections, one per remediation) and ``audit``.
+``decisions`` (approvals and rejections, one per remediation) and ``audit`` (hash-chained as
+the JSONL audit logs are, see ``audit_problems``).
 
 One connection guarded by a lock: SQLite serialises writers anyway, and one connection keeps
 WAL checkpoints and transactions simple. ``synchronous=FULL`` makes every commit durable before
@@ -24,39 +25,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agent.alerts.model import Alert
+from agent.hashchain import GENESIS
 from agent.investigation.state import InvestigationState
 from agent.report.model import Report
 
+from .at_rest import redact_detail
+from .migrations import audit_hash, migrate
+
 Status = Literal["queued", "running", "awaiting_approval", "done", "failed"]
 STATUSES: tuple[Status, ...] = ("queued", "running", "awaiting_approval", "done", "failed")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS alerts (
-    fingerprint TEXT NOT NULL, starts_at TEXT NOT NULL, source TEXT NOT NULL,
-    status TEXT NOT NULL, alert_json TEXT NOT NULL, received_at REAL NOT NULL,
-    last_seen REAL NOT NULL, notifications INTEGER NOT NULL DEFAULT 1,
-    investigation_id TEXT, PRIMARY KEY (fingerprint, starts_at));
-CREATE TABLE IF NOT EXISTS events (
-    source TEXT NOT NULL, event_id TEXT NOT NULL, received_at REAL NOT NULL,
-    PRIMARY KEY (source, event_id));
-CREATE TABLE IF NOT EXISTS investigations (
-    id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, starts_at TEXT NOT NULL,
-    status TEXT NOT NULL, step INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL,
-    updated_at REAL NOT NULL, alert_json TEXT NOT NULL, state_json TEXT,
-    report_json TEXT, report_status TEXT, error TEXT, stop_reason TEXT);
-CREATE INDEX IF NOT EXISTS investigations_by_fp ON investigations (fingerprint, created_at);
-CREATE INDEX IF NOT EXISTS investigations_by_status ON investigations (status, created_at);
-CREATE TABLE IF NOT EXISTS turns (
-    investigation_id TEXT NOT NULL, idx INTEGER NOT NULL, turn_json TEXT NOT NULL,
-    PRIMARY KEY (investigation_id, idx));
-CREATE TABLE IF NOT EXISTS decisions (
-    investigation_id TEXT NOT NULL, remediation_id TEXT NOT NULL, decision TEXT NOT NULL,
-    approver TEXT NOT NULL, decided_at TEXT NOT NULL, action_sha256 TEXT,
-    PRIMARY KEY (investigation_id, remediation_id));
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, event TEXT NOT NULL,
-    detail_json TEXT NOT NULL);
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +90,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
+        migrate(self._db)
 
     def close(self) -> None:
         """Close the connection."""
@@ -341,12 +318,36 @@ class Store:
         return {s: int(found.get(s, 0)) for s in STATUSES}
 
     def audit(self, event: str, **detail: Any) -> None:
-        """Append one audit record (webhook refusals, decisions)."""
+        """Append one audit record (webhook refusals, decisions), redacted and hash-chained."""
+        detail_json = json.dumps(redact_detail(detail), sort_keys=True)
         with self.transaction() as db:
+            last = db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+            previous = str(last[0]) if last else GENESIS
+            now = self._clock()
             db.execute(
-                "INSERT INTO audit (time, event, detail_json) VALUES (?, ?, ?)",
-                (self._clock(), event, json.dumps(detail, sort_keys=True, default=str)),
+                "INSERT INTO audit (time, event, detail_json, prev_hash, hash) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (now, event, detail_json, previous, audit_hash(now, event, detail_json, previous)),
             )
+
+    def audit_problems(self) -> list[str]:
+        """What breaks the audit table's hash chain (empty when intact), row by row."""
+        problems: list[str] = []
+        previous = GENESIS
+        rows = self.query(
+            "SELECT id, time, event, detail_json, prev_hash, hash FROM audit ORDER BY id"
+        )
+        for row_id, time_, event, detail_json, prev_hash, stored in rows:
+            if prev_hash != previous:
+                problems.append(f"audit row {row_id}: does not follow the previous row")
+            try:
+                expected = audit_hash(time_, event, detail_json, str(prev_hash))
+            except ValueError:
+                expected = ""
+            if stored != expected:
+                problems.append(f"audit row {row_id}: content does not match its hash")
+            previous = str(stored)
+        return problems
 
     def audit_records(self, event: str | None = None) -> list[dict[str, Any]]:
         """Audit records, oldest first."""

@@ -19,6 +19,7 @@ from agent.investigation.loop import InvestigationDeps, investigate
 from agent.investigation.state import InvestigationState
 from agent.report.model import Report
 
+from .at_rest import redact_text
 from .metrics import Metrics
 from .store import InvestigationRow, Store
 
@@ -120,6 +121,6 @@ class WorkerPool:
             report = self._runner(job)
         except Exception as exc:  # a worker must survive any one investigation's failure
             log.exception("investigation %s failed", row.id)
-            self._store.fail(row.id, f"{type(exc).__name__}: {exc}")
+            self._store.fail(row.id, redact_text(f"{type(exc).__name__}: {exc}"))
             return
         self._store.finish(row.id, report)

@@ -1,4 +1,7 @@
-"""A slow, resumable scripted brain for the ``agent serve`` restart test (``--brain-factory``).
+"""A slow, resumable scripted brain for the ``agent serve`` restart test.
+
+Run as ``python -m server_slow_brain <agent serve options>``: ``agent serve`` with this brain,
+injected through Python (the CLI has no option that imports code).
 
 Its turn is a function of the state (not of a counter), so a resumed run continues where the
 stored state ends. Every turn it is asked for is logged to ``<state_dir>/brain-turns.log``.
@@ -6,10 +9,12 @@ stored state ends. Every turn it is asked for is logged to ``<state_dir>/brain-t
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
 from agent.bundle.model import Catalog
+from agent.cli.serve import main
 from agent.config import Settings
 from agent.investigation.brain import BrainTurn, ToolRequest
 from agent.investigation.budget import Budget
@@ -49,3 +54,7 @@ class SlowBrain:
 
 def factory(settings: Settings, catalog: Catalog, budget: Budget) -> SlowBrain:
     return SlowBrain(settings.state_dir / "brain-turns.log")
+
+
+if __name__ == "__main__":
+    sys.exit(main(brain_factory=factory))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -13,13 +14,19 @@ from hypothesis import strategies as st
 from server_harness import AM_AUTH, CountingRunner, running, settings
 from starlette.testclient import TestClient
 
+# Strings include lone surrogates (json.dumps escapes them as "\ud800"), which a real sender
+# can emit and which decode to a str that cannot be encoded.
+_text = st.text(max_size=20) | st.text(st.characters(codec=None, categories=["Cs"]), max_size=3)
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
-    ),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
     max_leaves=30,
 )
+# Raw JSON tokens json.dumps cannot produce: numbers past Python's int-string limit (4300
+# digits) and past a float's range, spliced into real payloads in place of a value.
+_raw_tokens = st.sampled_from(["-", "", "0."]).flatmap(
+    lambda sign: (st.integers(1, 30) | st.integers(4000, 6000)).map(lambda n: sign + "9" * n)
+) | st.sampled_from(["1e999", "-1e999", "1" * 5000 + ".5", '"\\ud800"', '"x\\udc00"'])
 
 
 def _mutated_payload() -> st.SearchStrategy[object]:
@@ -44,6 +51,9 @@ def _mutated_payload() -> st.SearchStrategy[object]:
         ]
     )
     return st.builds(mutate, _json, keys, st.integers(0, 2))
+
+
+_STRING_VALUE = re.compile(r'": ("(?:[^"\\]|\\.)*")')
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +94,22 @@ def test_random_json(client: TestClient, value: object) -> None:
 @given(payload=_mutated_payload())
 def test_mutated_real_payloads(client: TestClient, payload: object) -> None:
     _post_everywhere(client, json.dumps(payload).encode())
+
+
+@hsettings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(payload=_mutated_payload(), token=_raw_tokens, which=st.integers(0, 200))
+def test_real_payloads_with_raw_number_and_surrogate_tokens(
+    client: TestClient, payload: object, token: str, which: int
+) -> None:
+    raw = json.dumps(payload)
+    # Replace one string value (not a key) with the raw token: a label, a time, an id...
+    values = list(_STRING_VALUE.finditer(raw))
+    if values:
+        value = values[which % len(values)]
+        raw = raw[: value.start(1)] + token + raw[value.end(1) :]
+    _post_everywhere(client, raw.encode())
 
 
 @hsettings(

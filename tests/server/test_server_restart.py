@@ -47,8 +47,7 @@ def _serve(config: Path, port: int, log: Path) -> Iterator[subprocess.Popen[byte
     env.pop("ANTHROPIC_API_KEY", None)
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "agent.cli.serve", "--port", str(port), "--config", str(config),
-             "--brain-factory", "server_slow_brain:factory"],
+            [sys.executable, "-m", "server_slow_brain", "--port", str(port), "--config", str(config)],
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
     try:
