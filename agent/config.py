@@ -69,7 +69,12 @@ class ServerSettings(BaseModel):
     alertmanager_tokens: list[str] = Field(default_factory=list, repr=False)
     grafana_secret: str | None = Field(default=None, repr=False)
     grafana_signature_header: str = "X-Grafana-Alerting-Signature"
-    grafana_timestamp_header: str | None = None
+    # Signed timestamps are checked unless this is set to null (the body alone is signed).
+    grafana_timestamp_header: str | None = "X-Grafana-Alerting-Timestamp"
+    # Grafana's other documented options: the contact point's Authorization header (bearer)
+    # and its HTTP Basic credentials (user -> password).
+    grafana_tokens: list[str] = Field(default_factory=list, repr=False)
+    grafana_basic_auth: dict[str, str] = Field(default_factory=dict, repr=False)
     pagerduty_secrets: list[str] = Field(default_factory=list, repr=False)
     # Bearer token -> approver identity; kept apart from every webhook credential.
     approver_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
@@ -77,6 +82,7 @@ class ServerSettings(BaseModel):
     executor_context: str | None = None
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_json_depth: int = Field(default=32, ge=2)
+    # How far a signed Grafana timestamp or a PagerDuty event's occurred_at may be from now.
     max_timestamp_skew_seconds: float = Field(default=300.0, gt=0)
     cooldown_seconds: float = Field(default=6 * 3600.0, ge=0)
     concurrency: int = Field(default=2, ge=1)

@@ -1,8 +1,10 @@
 """Webhook and approver authentication; every secret comparison is constant-time.
 
 - Alertmanager has no request signing: a bearer token (``http_config.authorization``).
-- Grafana: hex HMAC-SHA256 of the body in a configurable header; with a timestamp header the
-  signed string is ``timestamp:body`` and a timestamp older than the allowed skew is refused.
+- Grafana: hex HMAC-SHA256 of the body in a configurable header; with a timestamp header (on
+  by default) the signed string is ``timestamp:body`` and a timestamp older than the allowed
+  skew is refused. Grafana before 12 has no signing: its contact point's ``Authorization``
+  header (a bearer token) or HTTP Basic credentials are accepted instead, when configured.
 - PagerDuty V3: ``X-PagerDuty-Signature: v1=<hex>[,v1=<hex>...]`` over the raw body; any of
   several secrets matches (rotation).
 - Approvers: bearer tokens of their own, mapped to the approver's identity.
@@ -12,6 +14,8 @@ A verifier returns ``None`` when the request is authentic, else an ``AuthFailure
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
@@ -68,6 +72,70 @@ def bearer_verifier(tokens: list[str], what: str) -> Verifier:
     return verify
 
 
+def _basic(headers: Headers) -> tuple[str, str] | None:
+    scheme, _, encoded = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, sep, password = (
+            base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        )
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")  # present but malformed: wrong, not missing
+    return (user, password) if sep else ("", "")
+
+
+def basic_verifier(credentials: Mapping[str, str], what: str) -> Verifier:
+    """Accept ``Authorization: Basic`` for any configured user and password."""
+
+    def verify(headers: Headers, body: bytes) -> AuthFailure | None:
+        given = _basic(headers)
+        if given is None:
+            return AuthFailure(_MISSING, f"missing Basic credentials for {what}")
+        user, password = given
+        found = False
+        for known_user, known_password in credentials.items():
+            # Both halves compared, without an early exit, whichever user matched.
+            found |= hmac.compare_digest(user.encode(), known_user.encode()) & hmac.compare_digest(
+                password.encode(), known_password.encode()
+            )
+        return None if found else AuthFailure(_WRONG, f"wrong Basic credentials for {what}")
+
+    return verify
+
+
+Presence = Callable[[Headers], bool]
+
+
+def authorization_scheme(scheme: str) -> Presence:
+    """Whether a request's ``Authorization`` header uses ``scheme``."""
+    return lambda headers: headers.get("authorization", "").partition(" ")[0].lower() == scheme
+
+
+def header_present(name: str) -> Presence:
+    """Whether a request carries the header ``name``."""
+    return lambda headers: bool(headers.get(name.lower()))
+
+
+def any_of(methods: list[tuple[Presence, Verifier]], what: str) -> Verifier:
+    """Accept a request that one of ``methods`` accepts, chosen by the credential it carries.
+
+    A request carrying one method's credential is judged by that method alone (403 when it is
+    wrong); a request carrying none is 401 naming every accepted method.
+    """
+
+    def verify(headers: Headers, body: bytes) -> AuthFailure | None:
+        missing = []
+        for present, method in methods:
+            failure = method(headers, body)
+            if failure is None or present(headers):
+                return failure
+            missing.append(failure.reason)
+        return AuthFailure(_MISSING, f"no credentials for {what}: " + "; ".join(missing))
+
+    return verify
+
+
 def grafana_verifier(
     secret: str,
     signature_header: str,
@@ -85,7 +153,11 @@ def grafana_verifier(
         if timestamp_header:
             stamp = headers.get(timestamp_header.lower())
             if not stamp:
-                return AuthFailure(_MISSING, f"missing {timestamp_header} header")
+                return AuthFailure(
+                    _MISSING,
+                    f"missing {timestamp_header} header (set it as the contact point's "
+                    "timestamp header, or server.grafana_timestamp_header: null)",
+                )
             try:
                 seconds = float(stamp)
             except ValueError:
@@ -138,21 +210,32 @@ def webhook_verifiers(
     verifiers: dict[str, Verifier] = {}
     if settings.alertmanager_tokens:
         verifiers["alertmanager"] = bearer_verifier(settings.alertmanager_tokens, "alertmanager")
+    grafana: list[tuple[Presence, Verifier]] = []
     if settings.grafana_secret:
-        verifiers["grafana"] = grafana_verifier(
+        signed = grafana_verifier(
             settings.grafana_secret,
             settings.grafana_signature_header,
             settings.grafana_timestamp_header,
             settings.max_timestamp_skew_seconds,
             clock,
         )
+        grafana.append((header_present(settings.grafana_signature_header), signed))
+    if settings.grafana_tokens:
+        bearer = bearer_verifier(settings.grafana_tokens, "grafana")
+        grafana.append((authorization_scheme("bearer"), bearer))
+    if settings.grafana_basic_auth:
+        basic = basic_verifier(settings.grafana_basic_auth, "grafana")
+        grafana.append((authorization_scheme("basic"), basic))
+    if grafana:
+        verifiers["grafana"] = any_of(grafana, "grafana")
     if settings.pagerduty_secrets:
         verifiers["pagerduty"] = pagerduty_verifier(settings.pagerduty_secrets)
     hints = {
         "alertmanager": "server.alertmanager_tokens: [TOKEN] (sent by Alertmanager's "
         "http_config.authorization.credentials)",
         "grafana": "server.grafana_secret: SECRET (the contact point's HMAC secret) or "
-        "AGENT_GRAFANA_SECRET",
+        "AGENT_GRAFANA_SECRET, server.grafana_tokens: [TOKEN] (its Authorization header) or "
+        "server.grafana_basic_auth: {USER: PASSWORD}",
         "pagerduty": "server.pagerduty_secrets: [SECRET] (the webhook subscription's secret)",
     }
     open_sources = [source for source in hints if source not in verifiers]
@@ -185,7 +268,12 @@ def check_approver_tokens(settings: ServerSettings) -> None:
     Raises:
         ConfigError: an approver token equals a webhook token or secret.
     """
-    webhook = {*settings.alertmanager_tokens, *settings.pagerduty_secrets}
+    webhook = {
+        *settings.alertmanager_tokens,
+        *settings.pagerduty_secrets,
+        *settings.grafana_tokens,
+        *settings.grafana_basic_auth.values(),
+    }
     if settings.grafana_secret:
         webhook.add(settings.grafana_secret)
     shared = sorted(who for token, who in settings.approver_tokens.items() if token in webhook)

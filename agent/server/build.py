@@ -69,7 +69,7 @@ def build_server(
     workers = WorkerPool(store, runner, metrics, server_settings.concurrency)
     return Server(
         store=store,
-        intake=Intake(store, verifiers, server_settings, metrics, workers.notify),
+        intake=Intake(store, verifiers, server_settings, metrics, workers.notify, clock),
         approvals=Approvals(
             store,
             path.parent / "audit.jsonl",

@@ -8,6 +8,7 @@ propagates and becomes a 5xx, which Alertmanager retries.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,9 +16,9 @@ from typing import Any
 from agent.config import ServerSettings
 
 from .at_rest import redact_alert
-from .auth import Verifier
+from .auth import AuthFailure, Verifier
 from .metrics import Metrics
-from .payloads import NORMALISERS, BadPayload, parse_json
+from .payloads import NORMALISERS, BadPayload, Notification, parse_json
 from .store import Store
 
 
@@ -39,30 +40,53 @@ class Intake:
         settings: ServerSettings,
         metrics: Metrics,
         wake: Callable[[], None],
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._verifiers = verifiers
         self._settings = settings
         self._metrics = metrics
         self._wake = wake
+        self._clock = clock
 
     def refuse(self, source: str, error: BadPayload) -> Answer:
         """Answer a body refused before it reached ``handle`` (too large to read)."""
         self._metrics.inc("agent_webhook_requests_total", source=source, outcome="rejected")
         return Answer(error.status, {"error": str(error)})
 
+    def _unauthentic(self, source: str, failure: AuthFailure) -> Answer:
+        outcome = "unauthenticated" if failure.status == 401 else "forbidden"
+        self._metrics.inc("agent_webhook_requests_total", source=source, outcome=outcome)
+        self._store.audit("webhook_refused", source=source, reason=failure.reason)
+        return Answer(failure.status, {"error": failure.reason})
+
+    def _stale(self, notification: Notification) -> AuthFailure | None:
+        # PagerDuty signs no timestamp: an old event with a valid signature may be a replay of
+        # a captured delivery, so its occurred_at is held to Grafana's timestamp window.
+        if notification.occurred_at is None:
+            return None
+        skew = self._settings.max_timestamp_skew_seconds
+        age = self._clock() - notification.occurred_at
+        if abs(age) <= skew:
+            return None
+        when = "in the future" if age < 0 else "old"
+        return AuthFailure(
+            403,
+            f"event occurred_at is {abs(age):.0f}s {when} (more than {skew:.0f}s): refused as a replay",
+        )
+
     def handle(self, source: str, headers: Mapping[str, str], body: bytes) -> Answer:
         """Process one delivery from ``source`` (``alertmanager``, ``grafana``, ``pagerduty``)."""
         failure = self._verifiers[source](headers, body)
         if failure is not None:
-            outcome = "unauthenticated" if failure.status == 401 else "forbidden"
-            self._metrics.inc("agent_webhook_requests_total", source=source, outcome=outcome)
-            self._store.audit("webhook_refused", source=source, reason=failure.reason)
-            return Answer(failure.status, {"error": failure.reason})
+            return self._unauthentic(source, failure)
         try:
             notification = NORMALISERS[source](parse_json(body, self._settings.max_json_depth))
         except BadPayload as error:
             return self.refuse(source, error)
+        stale = self._stale(notification)
+        if stale is not None:
+            return self._unauthentic(source, stale)
         outcomes: dict[str, int] = {}
         investigations: list[str] = []
         created = False

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agent.alerts.fingerprint import fingerprint
 from agent.alerts.model import Alert, alert_from_alertmanager
+from agent.timeutil import parse_rfc3339
 
 
 class BadPayload(ValueError):
@@ -33,6 +34,7 @@ class Notification:
 
     alerts: list[Alert]
     event_id: str | None = None  # sender's delivery id, for replay detection
+    occurred_at: float | None = None  # when the sender says the event happened (Unix time)
     ignored: list[str] = field(default_factory=list)  # what was deliberately not acted on
 
 
@@ -247,9 +249,13 @@ def pagerduty(payload: Any) -> Notification:
         event = _PagerDutyMessage.model_validate(payload).event
     except ValidationError as exc:
         raise _shape_error("pagerduty", exc) from None
+    try:
+        occurred = parse_rfc3339(event.occurred_at).timestamp()
+    except ValueError as exc:
+        raise BadPayload(f"not a pagerduty payload: event.occurred_at: {exc}", 422) from None
     status = _PAGERDUTY_STATUS.get(event.event_type)
     if event.resource_type != "incident" or status is None:
-        return Notification([], event.id, ignored=[event.event_type])
+        return Notification([], event.id, occurred, ignored=[event.event_type])
     try:
         incident = _Incident.model_validate(event.data)
     except ValidationError as exc:
@@ -283,7 +289,7 @@ def pagerduty(payload: Any) -> Notification:
         alert = alert_from_alertmanager(data, source="pagerduty")
     except ValueError as exc:
         raise BadPayload(f"not a pagerduty payload: {exc}", 422) from None
-    return Notification([alert], event.id)
+    return Notification([alert], event.id, occurred)
 
 
 NORMALISERS: dict[str, Callable[[Any], Notification]] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 STARTS = "2024-05-01T11:58:00Z"
@@ -85,14 +86,19 @@ def grafana(fingerprint: str | None = "a1b2c3d4e5f60718", status: str = "firing"
 
 
 def pagerduty(
-    event_type: str = "incident.triggered", event_id: str = "01DEN4HPBQAD"
+    event_type: str = "incident.triggered",
+    event_id: str = "01DEN4HPBQAD",
+    occurred_at: str | None = None,
 ) -> dict[str, Any]:
+    """A V3 event; ``occurred_at`` defaults to now (older events are refused as replays)."""
+    if occurred_at is None:
+        occurred_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return {
         "event": {
             "id": event_id,
             "event_type": event_type,
             "resource_type": "incident",
-            "occurred_at": "2024-05-01T11:59:00.000Z",
+            "occurred_at": occurred_at,
             "agent": {
                 "html_url": "https://acme.pagerduty.com/users/PLH1HKV",
                 "id": "PLH1HKV",
