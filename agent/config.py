@@ -87,6 +87,10 @@ class ServerSettings(BaseModel):
     cooldown_seconds: float = Field(default=6 * 3600.0, ge=0)
     concurrency: int = Field(default=2, ge=1)
     queue_bound: int = Field(default=100, ge=1)
+    # Queued investigations one sender (source and sending instance) may hold at once.
+    queue_bound_per_sender: int = Field(default=25, ge=1)
+    # Investigations one payload without a group key (each alert its own group) may start.
+    max_investigations_per_payload: int = Field(default=5, ge=1)
     db_path: Path | None = None  # default: <state_dir>/server.db
 
 

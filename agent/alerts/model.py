@@ -30,6 +30,9 @@ class Alert(BaseModel):
     ends_at: AwareDatetime | None = None
     generator_url: str | None = None
     source: str = "alertmanager"
+    # The other alerts of its notification group (Alertmanager's groupKey), when it was
+    # investigated as one; they share its incident and are context, not separate runs.
+    group: tuple[Alert, ...] = ()
 
     @property
     def name(self) -> str:

@@ -41,7 +41,8 @@ def _payload(index: int) -> bytes:
     }
     message = {
         "version": "4",
-        "groupKey": '{}:{alertname="Bench"}',
+        # One group per alert: the benchmark measures the write path of new investigations.
+        "groupKey": f'{{}}:{{pod_hash="{index}"}}',
         "truncatedAlerts": 0,
         "status": "firing",
         "receiver": "bench",
@@ -71,6 +72,7 @@ def measure_intake(n: int = 2000, clients: int = 4) -> dict[str, Any]:
                 grafana_secret="bench-grafana",
                 pagerduty_secrets=["bench-pagerduty"],
                 queue_bound=n + 1,
+                queue_bound_per_sender=n + 1,
             ),
         )
         server = build_server(settings, _never_runs)

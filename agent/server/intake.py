@@ -13,9 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agent.alerts.model import Alert
 from agent.config import ServerSettings
 
-from .at_rest import redact_alert
+from .admission import Limits
+from .at_rest import redact_alert, redact_text
 from .auth import AuthFailure, Verifier
 from .metrics import Metrics
 from .payloads import NORMALISERS, BadPayload, Notification, parse_json
@@ -89,21 +91,32 @@ class Intake:
             return self._unauthentic(source, stale)
         outcomes: dict[str, int] = {}
         investigations: list[str] = []
-        created = False
-        for received in notification.alerts:
-            alert = redact_alert(received)  # before anything stores it
+        alerts = [redact_alert(a) for a in notification.alerts]  # before anything stores them
+        for alert in alerts:
             if alert.status == "resolved":
-                stopped = self._store.resolve(alert)
                 outcomes["resolved"] = outcomes.get("resolved", 0) + 1
-                investigations += stopped
-                continue
-            admission = self._store.admit(
-                alert, self._settings.cooldown_seconds, self._settings.queue_bound
+                investigations += self._store.resolve(alert)
+        firing = [a for a in alerts if a.status != "resolved"]
+        sender = f"{source}:{redact_text(notification.sender)}"
+        limits = Limits(
+            self._settings.cooldown_seconds,
+            self._settings.queue_bound,
+            self._settings.queue_bound_per_sender,
+        )
+        created = 0
+        for group_key, members in _groups(notification.group_key, firing):
+            admissions = self._store.admit(
+                members,
+                group_key,
+                sender,
+                limits,
+                may_create=created < self._settings.max_investigations_per_payload,
             )
-            outcomes[admission.outcome] = outcomes.get(admission.outcome, 0) + 1
-            created |= admission.outcome == "created"
-            if admission.investigation_id and admission.investigation_id not in investigations:
-                investigations.append(admission.investigation_id)
+            for admission in admissions:
+                outcomes[admission.outcome] = outcomes.get(admission.outcome, 0) + 1
+                if admission.investigation_id and admission.investigation_id not in investigations:
+                    investigations.append(admission.investigation_id)
+            created += any(a.outcome == "created" for a in admissions)
         replayed = notification.event_id is not None and self._store.seen_event(
             source, notification.event_id
         )
@@ -121,3 +134,12 @@ class Intake:
                 "replayed_event": replayed,
             },
         )
+
+
+def _groups(group_key: str | None, alerts: list[Alert]) -> list[tuple[str, list[Alert]]]:
+    # A group key makes the payload one group; without one each alert is its own group.
+    if not alerts:
+        return []
+    if group_key:
+        return [(f"group:{redact_text(group_key)}", alerts)]
+    return [(f"alert:{a.fingerprint}", [a]) for a in alerts]

@@ -7,6 +7,9 @@ each. Another store (PostgreSQL) ports the same numbered steps.
 1. The base tables (see ``agent.server.store``).
 2. The audit table is hash-chained: ``prev_hash`` and ``hash`` columns; existing rows are
    chained in id order.
+3. Alert groups and episodes: ``alerts.group_key``; ``investigations.group_key``, ``sender``
+   (fair queueing) and ``follows`` (the previous episode's investigation). Existing rows get
+   the group key ``alert:<fingerprint>``, what a payload without a group key gets.
 """
 
 from __future__ import annotations
@@ -77,6 +80,20 @@ MIGRATIONS = [
         2,
         ["ALTER TABLE audit ADD COLUMN prev_hash TEXT", "ALTER TABLE audit ADD COLUMN hash TEXT"],
         _chain_existing_audit,
+    ),
+    Migration(
+        3,
+        [
+            "ALTER TABLE alerts ADD COLUMN group_key TEXT",
+            "ALTER TABLE investigations ADD COLUMN group_key TEXT",
+            "ALTER TABLE investigations ADD COLUMN sender TEXT",
+            "ALTER TABLE investigations ADD COLUMN follows TEXT",
+            "UPDATE alerts SET group_key='alert:' || fingerprint",
+            "UPDATE investigations SET group_key='alert:' || fingerprint",
+            "CREATE INDEX IF NOT EXISTS investigations_by_group "
+            "ON investigations (group_key, created_at)",
+            "CREATE INDEX IF NOT EXISTS alerts_by_investigation ON alerts (investigation_id)",
+        ],
     ),
 ]
 LATEST = MIGRATIONS[-1].version

@@ -35,6 +35,8 @@ class Notification:
     alerts: list[Alert]
     event_id: str | None = None  # sender's delivery id, for replay detection
     occurred_at: float | None = None  # when the sender says the event happened (Unix time)
+    group_key: str | None = None  # Alertmanager's groupKey: these alerts are one incident
+    sender: str = ""  # which instance sent it (externalURL), for fair queueing
     ignored: list[str] = field(default_factory=list)  # what was deliberately not acted on
 
 
@@ -164,6 +166,8 @@ class _AlertmanagerMessage(_Loose):
     version: str
     status: str
     alerts: list[_AlertItem]
+    groupKey: str | None = None
+    externalURL: str | None = None
 
 
 class _GrafanaMessage(_AlertmanagerMessage):
@@ -195,7 +199,11 @@ def _grouped(
         raise BadPayload(
             f'unsupported {label} payload version {message.version!r} (expected "{version}")', 422
         )
-    return Notification(_alerts(message.alerts, source))
+    return Notification(
+        _alerts(message.alerts, source),
+        group_key=message.groupKey or None,
+        sender=message.externalURL or "",
+    )
 
 
 def alertmanager(payload: Any) -> Notification:

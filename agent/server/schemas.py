@@ -54,6 +54,9 @@ class InvestigationSummary(BaseModel):
     report_status: str | None
     error: str | None
     stop_reason: str | None
+    follows: str | None = Field(
+        None, description="The investigation of the same alert group's previous episode."
+    )
 
     @classmethod
     def of(cls, row: InvestigationRow) -> InvestigationSummary:

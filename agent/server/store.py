@@ -17,7 +17,6 @@ import json
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,8 +28,12 @@ from agent.hashchain import GENESIS
 from agent.investigation.state import InvestigationState
 from agent.report.model import Report
 
+from . import admission
+from .admission import Admission, Limits
 from .at_rest import redact_detail
 from .migrations import audit_hash, migrate
+
+__all__ = ["Admission", "InvestigationRow", "Limits", "Status", "Store"]
 
 Status = Literal["queued", "running", "awaiting_approval", "done", "failed"]
 STATUSES: tuple[Status, ...] = ("queued", "running", "awaiting_approval", "done", "failed")
@@ -52,6 +55,7 @@ class InvestigationRow:
     report: Report | None
     error: str | None
     stop_reason: str | None
+    follows: str | None = None  # the investigation of the group's previous episode
 
     def summary(self) -> dict[str, Any]:
         """The JSON the list endpoint returns for this investigation."""
@@ -66,15 +70,8 @@ class InvestigationRow:
             "report_status": self.report.status if self.report else None,
             "error": self.error,
             "stop_reason": self.stop_reason,
+            "follows": self.follows,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Admission:
-    """What the store did with one firing alert."""
-
-    investigation_id: str | None
-    outcome: Literal["created", "duplicate", "cooldown", "queue_full"]
 
 
 class Store:
@@ -124,84 +121,38 @@ class Store:
             )
             return cursor.rowcount == 0
 
-    def admit(self, alert: Alert, cooldown_seconds: float, queue_bound: int) -> Admission:
-        """Store a firing alert and find or create its investigation, atomically.
+    def admit(
+        self,
+        alerts: list[Alert],
+        group_key: str,
+        sender: str,
+        limits: Limits,
+        *,
+        may_create: bool = True,
+    ) -> list[Admission]:
+        """Store one group's firing alerts and find or create its investigation, atomically.
 
-        The same (fingerprint, startsAt) — an HA peer or a periodic re-send — and any
-        notification of a fingerprint investigated within the cooldown reuse the existing
-        investigation. When ``queue_bound`` investigations are already queued the alert is
-        stored but not investigated: the next re-send retries, which is Alertmanager's own
-        back-pressure (a 429 would make it drop the notification).
+        The same (fingerprint, startsAt) — an HA peer or a periodic re-send — is a duplicate;
+        a group investigated within the cooldown gets the new alerts attached, unless its
+        episode ended (every alert resolved). A full queue (overall or for this sender)
+        stores the alerts without an investigation: the next re-send retries, which is
+        Alertmanager's own back-pressure (a 429 would make it drop the notification). See
+        ``agent.server.admission``.
         """
-        now = self._clock()
-        starts = alert.starts_at.isoformat()
         with self.transaction() as db:
-            row = db.execute(
-                "SELECT investigation_id FROM alerts WHERE fingerprint=? AND starts_at=?",
-                (alert.fingerprint, starts),
-            ).fetchone()
-            if row is not None:
-                db.execute(
-                    "UPDATE alerts SET last_seen=?, notifications=notifications+1, status=? "
-                    "WHERE fingerprint=? AND starts_at=?",
-                    (now, alert.status, alert.fingerprint, starts),
-                )
-            else:
-                db.execute(
-                    "INSERT INTO alerts (fingerprint, starts_at, source, status, alert_json, "
-                    "received_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (alert.fingerprint, starts, alert.source, alert.status,
-                     alert.model_dump_json(), now, now),
-                )  # fmt: skip
-            if row is not None and row[0] is not None:
-                return Admission(str(row[0]), "duplicate")
-            recent = db.execute(
-                "SELECT id FROM investigations WHERE fingerprint=? AND created_at>=? "
-                "ORDER BY created_at DESC LIMIT 1",
-                (alert.fingerprint, now - cooldown_seconds),
-            ).fetchone()
-            if recent is not None:
-                outcome: Literal["created", "cooldown", "queue_full"] = "cooldown"
-                investigation_id = str(recent[0])
-            else:
-                (queued,) = db.execute(
-                    "SELECT COUNT(*) FROM investigations WHERE status='queued'"
-                ).fetchone()
-                if queued >= queue_bound:
-                    return Admission(None, "queue_full")
-                outcome, investigation_id = "created", f"inv-{uuid.uuid4().hex[:12]}"
-                db.execute(
-                    "INSERT INTO investigations (id, fingerprint, starts_at, status, "
-                    "created_at, updated_at, alert_json) VALUES (?, ?, ?, 'queued', ?, ?, ?)",
-                    (investigation_id, alert.fingerprint, starts, now, now,
-                     alert.model_dump_json()),
-                )  # fmt: skip
-            db.execute(
-                "UPDATE alerts SET investigation_id=? WHERE fingerprint=? AND starts_at=?",
-                (investigation_id, alert.fingerprint, starts),
+            return admission.admit(
+                db, alerts, group_key, sender, limits, self._clock(), may_create=may_create
             )
-            return Admission(investigation_id, outcome)
 
     def resolve(self, alert: Alert) -> list[str]:
         """Mark a fingerprint resolved; return the unfinished investigations to stop."""
         with self.transaction() as db:
-            db.execute(
-                "UPDATE alerts SET status='resolved', last_seen=? WHERE fingerprint=?",
-                (self._clock(), alert.fingerprint),
-            )
-            ids = [
-                str(r[0])
-                for r in db.execute(
-                    "SELECT id FROM investigations WHERE fingerprint=? "
-                    "AND status IN ('queued', 'running')",
-                    (alert.fingerprint,),
-                )
-            ]
-            db.executemany(
-                "UPDATE investigations SET stop_reason=? WHERE id=?",
-                [(f"alert {alert.fingerprint} resolved", i) for i in ids],
-            )
-            return ids
+            return admission.resolve(db, alert, self._clock())
+
+    def group_alerts(self, investigation_id: str) -> list[Alert]:
+        """Every alert attached to an investigation (its group), in arrival order."""
+        with self._lock:
+            return admission.group_alerts(self._db, investigation_id)
 
     def find_alert(self, fingerprint: str) -> Alert | None:
         """The most recent stored alert with this fingerprint."""
@@ -224,18 +175,16 @@ class Store:
             return ids
 
     def claim_next(self) -> InvestigationRow | None:
-        """Move the oldest queued investigation to running and return it."""
+        """Move the next queued investigation (fair across senders) to running and return it."""
         with self.transaction() as db:
-            row = db.execute(
-                "SELECT id FROM investigations WHERE status='queued' ORDER BY created_at LIMIT 1"
-            ).fetchone()
-            if row is None:
+            claimed = admission.next_queued(db)
+            if claimed is None:
                 return None
             db.execute(
                 "UPDATE investigations SET status='running', updated_at=? WHERE id=?",
-                (self._clock(), row[0]),
+                (self._clock(), claimed),
             )
-        return self.get(str(row[0]))
+        return self.get(claimed)
 
     def save_step(self, state: InvestigationState) -> None:
         """Persist the state after a completed step, and the turns not yet stored."""
@@ -362,7 +311,7 @@ class Store:
 
 _COLUMNS = (
     "id, fingerprint, starts_at, status, step, created_at, updated_at, alert_json, state_json, "
-    "report_json, error, stop_reason"
+    "report_json, error, stop_reason, follows"
 )
 
 
@@ -380,4 +329,5 @@ def _row(r: tuple[Any, ...]) -> InvestigationRow:
         report=Report.model_validate_json(r[9]) if r[9] else None,
         error=r[10],
         stop_reason=r[11],
+        follows=r[12],
     )

@@ -110,9 +110,13 @@ class WorkerPool:
             self._store.save_step(state)
             observe(state)
 
+        # The group's other alerts are the investigation's context (one run per group).
+        others = [
+            a for a in self._store.group_alerts(row.id) if a.fingerprint != row.alert.fingerprint
+        ]
         job = Job(
             id=row.id,
-            alert=row.alert,
+            alert=row.alert.model_copy(update={"group": tuple(others)}),
             state=row.state,
             on_step=on_step,
             should_stop=lambda: self._store.stop_reason(row.id),

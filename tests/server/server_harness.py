@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from agent.alerts.model import Alert
 from agent.bundle.model import Catalog
 from agent.config import ServerSettings, Settings
 from agent.investigation.brain import BrainTurn
@@ -22,6 +23,7 @@ from agent.report.model import AlertRef, Report
 from agent.server.app import Server, create_app
 from agent.server.approvals import ExecutorFactory
 from agent.server.build import build_server
+from agent.server.store import Limits, Store
 from agent.server.workers import Job, Runner, run_job
 
 AM_TOKEN = "am-token-123"
@@ -133,6 +135,15 @@ def running(
             yield client, server
     finally:
         server.store.close()
+
+
+def admit(store: Store, alert: Alert, cooldown: float = 3600, queue_bound: int = 10) -> str:
+    """Admit one alert as its own group, as a payload without a group key would; its id."""
+    (admission,) = store.admit(
+        [alert], f"alert:{alert.fingerprint}", "test:", Limits(cooldown, queue_bound, queue_bound)
+    )
+    assert admission.investigation_id is not None, admission
+    return admission.investigation_id
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import server_payloads as p
-from server_harness import AM_AUTH, APPROVER_TOKEN, CountingRunner, running, settings
+from server_harness import AM_AUTH, APPROVER_TOKEN, CountingRunner, admit, running, settings
 from starlette.applications import Starlette
 
 from agent.alerts.model import alert_from_alertmanager
@@ -87,7 +87,7 @@ def test_approve_then_reject_through_the_gate(
     app.state.recorded_writes.clear()
     with running(settings(tmp_path), CountingRunner(), start_workers=False,
                  executor=lambda: Executor.from_kubeconfig(kubeconfig)) as (client, server):  # fmt: skip
-        inv = server.store.admit(alert_from_alertmanager(p.am_alert()), 3600, 10).investigation_id
+        inv = admit(server.store, alert_from_alertmanager(p.am_alert()))
         assert inv is not None
         assert client.post(f"/investigations/{inv}/remediations/restart/approve", json={"confirm": "shop/checkout"},
                            headers=APPROVER).status_code == 409  # no report yet  # fmt: skip
@@ -140,7 +140,7 @@ def test_approve_then_reject_through_the_gate(
 
 def test_approve_without_executor_is_503(tmp_path: Path) -> None:
     with running(settings(tmp_path), CountingRunner(), start_workers=False) as (client, server):
-        inv = server.store.admit(alert_from_alertmanager(p.am_alert()), 3600, 10).investigation_id
+        inv = admit(server.store, alert_from_alertmanager(p.am_alert()))
         assert inv is not None
         server.store.finish(inv, _report(inv))
         response = client.post(f"/investigations/{inv}/remediations/restart/approve",

@@ -12,6 +12,7 @@ from server_harness import (
     AM_AUTH,
     CountingRunner,
     NoTools,
+    admit,
     running,
     scripted_runner,
     settings,
@@ -73,9 +74,7 @@ def test_resume_continues_from_the_stored_state(tmp_path: Path) -> None:
     # The crash state: an investigation 'running' with two completed steps persisted.
     store = Store(config.server.db_path)  # type: ignore[arg-type]
     alert = StoreAlertSource(store)
-    admission = store.admit(_alert(), 3600, 10)
-    inv = admission.investigation_id
-    assert inv is not None
+    inv = admit(store, _alert())
     row = store.claim_next()
     assert row is not None
     crashed = run_job(

@@ -14,7 +14,7 @@ import server_payloads as p
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from server_harness import AM_AUTH, APPROVER_TOKEN, CountingRunner, running, settings
+from server_harness import AM_AUTH, APPROVER_TOKEN, CountingRunner, admit, running, settings
 from starlette.testclient import TestClient
 
 from agent.alerts.model import alert_from_alertmanager
@@ -38,7 +38,7 @@ EXPECTED = {
 
 
 def _admit(server: Server, name: str) -> str:
-    inv = server.store.admit(alert_from_alertmanager(p.am_alert(name)), 3600, 10).investigation_id
+    inv = admit(server.store, alert_from_alertmanager(p.am_alert(name)))
     assert inv is not None
     return inv
 

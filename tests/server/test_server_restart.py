@@ -112,6 +112,7 @@ def test_sigkill_mid_investigation_resumes_after_restart(
     assert status == "running" and 2 <= completed < 6
     asked_before = [int(x) for x in (tmp_path / "brain-turns.log").read_text().split()]
 
+    port = _free_port()  # a fresh one: another test may have taken the old one meanwhile
     with _serve(config, port, log):
         _wait(
             lambda: (r := _row(db)) and r[0] in ("done", "failed", "awaiting_approval"),

@@ -50,7 +50,7 @@ CUT_OFF = "Your last answer was cut off by the output limit; answer more briefly
 def opening_message(state: InvestigationState) -> str:
     """The first user message: the alert under investigation, as untrusted data."""
     alert = state.alert
-    facts = {
+    facts: dict[str, Any] = {
         "fingerprint": alert.fingerprint,
         "status": alert.status,
         "labels": alert.labels,
@@ -58,6 +58,13 @@ def opening_message(state: InvestigationState) -> str:
         "startsAt": alert.starts_at.isoformat(),
         "rule_expression": alert.expression,
     }
+    if alert.group:
+        # Alertmanager grouped these with it: one incident, investigated once.
+        facts["other_alerts_in_group"] = [
+            {"fingerprint": a.fingerprint, "status": a.status, "labels": a.labels,
+             "annotations": a.annotations, "startsAt": a.starts_at.isoformat()}
+            for a in alert.group
+        ]  # fmt: skip
     return "Investigate this alert and find its root cause.\n" + wrap_untrusted(
         "alert", json.dumps(facts, indent=1, sort_keys=True)
     )
