@@ -89,6 +89,13 @@ class ServerSettings(BaseModel):
     queue_bound: int = Field(default=100, ge=1)
     # Queued investigations one sender (source and sending instance) may hold at once.
     queue_bound_per_sender: int = Field(default=25, ge=1)
+    # Global spend ceilings across investigations (None: no ceiling), and what a new
+    # investigation does over one: run with the offline investigator, or wait in the queue.
+    spend_hourly_usd: float | None = Field(default=20.0, gt=0)
+    spend_daily_usd: float | None = Field(default=100.0, gt=0)
+    spend_hourly_tokens: int | None = Field(default=None, gt=0)
+    spend_daily_tokens: int | None = Field(default=None, gt=0)
+    over_spend_ceiling: Literal["offline", "wait"] = "offline"
     # Investigations one payload without a group key (each alert its own group) may start.
     max_investigations_per_payload: int = Field(default=5, ge=1)
     db_path: Path | None = None  # default: <state_dir>/server.db

@@ -16,6 +16,7 @@ from .approvals import Approvals, ExecutorFactory
 from .auth import check_approver_tokens, webhook_verifiers
 from .intake import Intake
 from .metrics import Metrics
+from .spend import SpendGuard
 from .store import Store
 from .workers import Runner, WorkerPool
 
@@ -66,7 +67,8 @@ def build_server(
     path = db_path(settings)
     store = Store(path, clock=clock)
     metrics = Metrics()
-    workers = WorkerPool(store, runner, metrics, server_settings.concurrency)
+    spend = SpendGuard(store, server_settings, clock)
+    workers = WorkerPool(store, runner, metrics, server_settings.concurrency, spend)
     return Server(
         store=store,
         intake=Intake(store, verifiers, server_settings, metrics, workers.notify, clock),

@@ -10,6 +10,8 @@ each. Another store (PostgreSQL) ports the same numbered steps.
 3. Alert groups and episodes: ``alerts.group_key``; ``investigations.group_key``, ``sender``
    (fair queueing) and ``follows`` (the previous episode's investigation). Existing rows get
    the group key ``alert:<fingerprint>``, what a payload without a group key gets.
+4. Spending: a ``spend`` ledger (dollars and tokens per completed step, for the global
+   ceilings) and each investigation's running totals.
 """
 
 from __future__ import annotations
@@ -93,6 +95,16 @@ MIGRATIONS = [
             "CREATE INDEX IF NOT EXISTS investigations_by_group "
             "ON investigations (group_key, created_at)",
             "CREATE INDEX IF NOT EXISTS alerts_by_investigation ON alerts (investigation_id)",
+        ],
+    ),
+    Migration(
+        4,
+        [
+            "CREATE TABLE spend (time REAL NOT NULL, investigation_id TEXT NOT NULL, "
+            "cost_usd REAL NOT NULL, tokens INTEGER NOT NULL)",
+            "CREATE INDEX spend_by_time ON spend (time)",
+            "ALTER TABLE investigations ADD COLUMN spent_usd REAL NOT NULL DEFAULT 0",
+            "ALTER TABLE investigations ADD COLUMN spent_tokens INTEGER NOT NULL DEFAULT 0",
         ],
     ),
 ]

@@ -50,10 +50,17 @@ class LiveRunner:
         # Read once at start-up: a broken catalogue is a configuration error, not a failed run.
         self._catalog = load_catalog(settings)
 
+    def brain(self, job: Job, catalog: Catalog) -> Brain:
+        """The job's brain: the offline investigator over a global spend ceiling."""
+        if job.offline_reason:
+            end = time.monotonic() + self._budget.max_wall_seconds
+            return choose_brain("offline", self._settings.model, catalog, deadline=lambda: end)
+        return self._brain_factory(self._settings, catalog, self._budget)
+
     def __call__(self, job: Job) -> Report:
         """Investigate (or resume) ``job`` and return its report."""
         with live_environment(self._settings, self._policy, self._catalog) as env:
-            brain = self._brain_factory(self._settings, env.catalog, self._budget)
+            brain = self.brain(job, env.catalog)
             deps = prepare(
                 job.alert,
                 env,

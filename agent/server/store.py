@@ -187,7 +187,7 @@ class Store:
         return self.get(claimed)
 
     def save_step(self, state: InvestigationState) -> None:
-        """Persist the state after a completed step, and the turns not yet stored."""
+        """Persist the state after a completed step, the turns not yet stored, and its spend."""
         with self.transaction() as db:
             (stored,) = db.execute(
                 "SELECT COUNT(*) FROM turns WHERE investigation_id=?", (state.id,)
@@ -196,10 +196,30 @@ class Store:
                 "INSERT INTO turns VALUES (?, ?, ?)",
                 [(state.id, t.index, t.model_dump_json()) for t in state.turns[stored:]],
             )
+            now = self._clock()
+            usd, tokens = state.usage.cost_usd, state.usage.total_tokens
+            (spent_usd, spent_tokens) = db.execute(
+                "SELECT spent_usd, spent_tokens FROM investigations WHERE id=?", (state.id,)
+            ).fetchone() or (0.0, 0)
+            if usd > spent_usd or tokens > spent_tokens:
+                db.execute(
+                    "INSERT INTO spend VALUES (?, ?, ?, ?)",
+                    (now, state.id, max(0.0, usd - spent_usd), max(0, tokens - spent_tokens)),
+                )
             db.execute(
-                "UPDATE investigations SET state_json=?, step=?, updated_at=? WHERE id=?",
-                (state.model_dump_json(), state.usage.steps, self._clock(), state.id),
-            )
+                "UPDATE investigations SET state_json=?, step=?, updated_at=?, spent_usd=?, "
+                "spent_tokens=? WHERE id=?",
+                (state.model_dump_json(), state.usage.steps, now, max(usd, spent_usd),
+                 max(tokens, spent_tokens), state.id),
+            )  # fmt: skip
+
+    def spent_since(self, since: float) -> tuple[float, int]:
+        """Dollars and tokens all investigations spent from ``since`` (Unix time) on."""
+        ((usd, tokens),) = self.query(
+            "SELECT COALESCE(SUM(cost_usd), 0), COALESCE(SUM(tokens), 0) FROM spend WHERE time>=?",
+            (since,),
+        )
+        return float(usd), int(tokens)
 
     def finish(self, investigation_id: str, report: Report) -> Status:
         """Store the final report; the status follows from it."""

@@ -21,6 +21,7 @@ from agent.report.model import Report
 
 from .at_rest import redact_text
 from .metrics import Metrics
+from .spend import SpendGuard
 from .store import InvestigationRow, Store
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ class Job:
     state: InvestigationState | None
     on_step: Callable[[InvestigationState], None]
     should_stop: Callable[[], str | None]
+    # Set when a global spend ceiling is reached: the runner must use the offline brain.
+    offline_reason: str | None = None
 
 
 Runner = Callable[[Job], Report]
@@ -60,8 +63,16 @@ def run_job(job: Job, deps: InvestigationDeps, brain_name: str, started_at: date
 class WorkerPool:
     """``concurrency`` threads running investigations from ``store`` with ``runner``."""
 
-    def __init__(self, store: Store, runner: Runner, metrics: Metrics, concurrency: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        runner: Runner,
+        metrics: Metrics,
+        concurrency: int,
+        spend: SpendGuard | None = None,
+    ) -> None:
         self._store = store
+        self._spend = spend
         self._runner = runner
         self._metrics = metrics
         self._concurrency = concurrency
@@ -96,7 +107,8 @@ class WorkerPool:
 
     def _work(self) -> None:
         while not self._stopping.is_set():
-            row = self._store.claim_next()
+            held = self._spend is not None and self._spend.hold()
+            row = None if held else self._store.claim_next()
             if row is None:
                 with self._wake:
                     self._wake.wait(_POLL_SECONDS)
@@ -114,17 +126,31 @@ class WorkerPool:
         others = [
             a for a in self._store.group_alerts(row.id) if a.fingerprint != row.alert.fingerprint
         ]
+        fresh = row.state is None  # a resumed run keeps the brain it started with
         job = Job(
             id=row.id,
             alert=row.alert.model_copy(update={"group": tuple(others)}),
             state=row.state,
             on_step=on_step,
             should_stop=lambda: self._store.stop_reason(row.id),
+            offline_reason=self._spend.offline_reason() if self._spend and fresh else None,
         )
+        waited = self._spend.waited_note(row.created_at) if self._spend and fresh else None
         try:
             report = self._runner(job)
         except Exception as exc:  # a worker must survive any one investigation's failure
             log.exception("investigation %s failed", row.id)
             self._store.fail(row.id, redact_text(f"{type(exc).__name__}: {exc}"))
             return
-        self._store.finish(row.id, report)
+        self._store.finish(row.id, _with_spend_notes(report, job.offline_reason, waited))
+
+
+def _with_spend_notes(report: Report, offline_reason: str | None, waited: str | None) -> Report:
+    """The report, saying how the global spend ceiling changed this run, if it did."""
+    update: dict[str, object] = {}
+    if offline_reason:
+        note = f"ran with the offline investigator because {offline_reason}"
+        update["degraded_reason"] = "; ".join(filter(None, [report.degraded_reason, note]))
+    if waited:
+        update["data_gaps"] = [*report.data_gaps, waited]
+    return report.model_copy(update=update) if update else report
