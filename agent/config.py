@@ -96,6 +96,11 @@ class ServerSettings(BaseModel):
     spend_hourly_tokens: int | None = Field(default=None, gt=0)
     spend_daily_tokens: int | None = Field(default=None, gt=0)
     over_spend_ceiling: Literal["offline", "wait"] = "offline"
+    # Server-wide limits across investigations, per sliding window: executable remediation
+    # proposals offered (more are withheld) and approvals carried out (more wait: 429).
+    proposals_per_window: int = Field(default=20, ge=1)
+    approvals_per_window: int = Field(default=10, ge=1)
+    rate_window_seconds: float = Field(default=600.0, gt=0)
     # Investigations one payload without a group key (each alert its own group) may start.
     max_investigations_per_payload: int = Field(default=5, ge=1)
     db_path: Path | None = None  # default: <state_dir>/server.db

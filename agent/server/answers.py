@@ -39,7 +39,7 @@ def describe_validation(errors: Sequence[Any]) -> str:
 
 
 async def _api_error(request: Request, exc: ApiError | BadPayload) -> Response:
-    return error(exc.status, str(exc))
+    return error(exc.status, str(exc), getattr(exc, "headers", None))
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -225,7 +225,7 @@ _DECISION = "/investigations/{investigation_id}/remediations/{remediation_id}"
 @router.post(
     f"{_DECISION}/approve",
     tags=["remediations"],
-    responses=_errors(400, 401, 403, 404, 409, 413, 503),
+    responses=_errors(400, 401, 403, 404, 409, 413, 429, 503),
     dependencies=[Security(_bearer)],
     openapi_extra=_body_doc(ApproveBody.model_json_schema()),
 )

@@ -21,17 +21,20 @@ from agent.remediation import ApprovalRecord, ApprovalRequest, AuditLog, Executo
 from agent.remediation.store import used_approval
 from agent.report.model import Report
 
+from . import rate_limits
+from .rate_limits import RateLimit
 from .store import Store
 
 ExecutorFactory = Callable[[], AbstractContextManager[Executor]]
 
 
 class ApiError(Exception):
-    """An HTTP error answer with its status."""
+    """An HTTP error answer with its status (and headers, such as ``Retry-After``)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = headers
 
 
 class StoreReports:
@@ -133,7 +136,9 @@ class Approvals:
         audit_path: Path,
         executor_factory: ExecutorFactory | None,
         clock: Callable[[], datetime],
+        approvals: RateLimit | None = None,
     ) -> None:
+        self._approvals = approvals
         self._store = store
         self._reports = StoreReports(store)
         self._audit = AuditLog(audit_path)
@@ -152,6 +157,7 @@ class Approvals:
         previous = self._reports.decision(investigation_id, remediation_id)
         if previous is not None and previous["decision"] == "rejected":
             raise ApiError(409, str(_rejected(remediation_id, previous)))
+        self._check_rate_limits(investigation_id, remediation_id, dry_run)
         if self._executor_factory is None:
             raise ApiError(
                 503, "no executor configured: set server.executor_kubeconfig (write credentials)"
@@ -225,6 +231,23 @@ class Approvals:
         if row.report is None:
             raise ApiError(409, f"investigation {investigation_id} is {row.status}; no report yet")
         return row.report
+
+    def _check_rate_limits(self, investigation_id: str, remediation_id: str, dry_run: bool) -> None:
+        with self._store.transaction() as db:
+            if rate_limits.withheld(db, investigation_id, remediation_id):
+                raise ApiError(
+                    409,
+                    f"remediation {remediation_id} was {rate_limits.WITHHELD}; re-run the "
+                    "investigation to propose it again",
+                )
+            busy = (
+                None
+                if dry_run
+                else rate_limits.approvals_exceeded(db, self._approvals, self._clock().timestamp())
+            )
+        if busy is not None:
+            message, retry = busy
+            raise ApiError(429, message, {"Retry-After": f"{retry:.0f}"})
 
     def _settle(self, report: Report) -> None:
         # Done once every executable proposal has an approval or a rejection.

@@ -16,6 +16,7 @@ from .approvals import Approvals, ExecutorFactory
 from .auth import check_approver_tokens, webhook_verifiers
 from .intake import Intake
 from .metrics import Metrics
+from .rate_limits import RateLimit
 from .spend import SpendGuard
 from .store import Store
 from .workers import Runner, WorkerPool
@@ -68,7 +69,15 @@ def build_server(
     store = Store(path, clock=clock)
     metrics = Metrics()
     spend = SpendGuard(store, server_settings, clock)
-    workers = WorkerPool(store, runner, metrics, server_settings.concurrency, spend)
+    window = server_settings.rate_window_seconds
+    workers = WorkerPool(
+        store,
+        runner,
+        metrics,
+        server_settings.concurrency,
+        spend,
+        RateLimit(server_settings.proposals_per_window, window),
+    )
     return Server(
         store=store,
         intake=Intake(store, verifiers, server_settings, metrics, workers.notify, clock),
@@ -77,6 +86,7 @@ def build_server(
             path.parent / "audit.jsonl",
             executor if executor is not None else executor_factory(settings),
             clock=lambda: datetime.fromtimestamp(clock(), UTC),
+            approvals=RateLimit(server_settings.approvals_per_window, window),
         ),
         workers=workers,
         metrics=metrics,

@@ -12,6 +12,8 @@ each. Another store (PostgreSQL) ports the same numbered steps.
    the group key ``alert:<fingerprint>``, what a payload without a group key gets.
 4. Spending: a ``spend`` ledger (dollars and tokens per completed step, for the global
    ceilings) and each investigation's running totals.
+5. Proposals: every executable remediation proposed, and whether the server-wide proposal
+   rate limit withheld it.
 """
 
 from __future__ import annotations
@@ -105,6 +107,15 @@ MIGRATIONS = [
             "CREATE INDEX spend_by_time ON spend (time)",
             "ALTER TABLE investigations ADD COLUMN spent_usd REAL NOT NULL DEFAULT 0",
             "ALTER TABLE investigations ADD COLUMN spent_tokens INTEGER NOT NULL DEFAULT 0",
+        ],
+    ),
+    Migration(
+        5,
+        [
+            "CREATE TABLE proposals (time REAL NOT NULL, investigation_id TEXT NOT NULL, "
+            "remediation_id TEXT NOT NULL, withheld INTEGER NOT NULL, "
+            "PRIMARY KEY (investigation_id, remediation_id))",
+            "CREATE INDEX proposals_by_time ON proposals (time)",
         ],
     ),
 ]

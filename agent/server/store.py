@@ -28,10 +28,11 @@ from agent.hashchain import GENESIS
 from agent.investigation.state import InvestigationState
 from agent.report.model import Report
 
-from . import admission
+from . import admission, rate_limits
 from .admission import Admission, Limits
 from .at_rest import redact_detail
 from .migrations import audit_hash, migrate
+from .rate_limits import RateLimit
 
 __all__ = ["Admission", "InvestigationRow", "Limits", "Status", "Store"]
 
@@ -221,12 +222,24 @@ class Store:
         )
         return float(usd), int(tokens)
 
-    def finish(self, investigation_id: str, report: Report) -> Status:
-        """Store the final report; the status follows from it."""
-        status: Status = "failed" if report.status == "failed" else "done"
-        if status == "done" and any(r.action != "manual" for r in report.remediations):
-            status = "awaiting_approval"
+    def finish(
+        self, investigation_id: str, report: Report, proposals: RateLimit | None = None
+    ) -> Status:
+        """Store the final report; the status follows from it.
+
+        Its executable proposals count against the server-wide ``proposals`` limit; over it
+        they are withheld (see ``agent.server.rate_limits``) and the investigation is done.
+        """
         with self.transaction() as db:
+            report = rate_limits.record_proposals(db, report, proposals, self._clock())
+            status: Status = "failed" if report.status == "failed" else "done"
+            open_proposals = [
+                r
+                for r in report.remediations
+                if r.action != "manual" and not rate_limits.withheld(db, investigation_id, r.id)
+            ]
+            if status == "done" and open_proposals:
+                status = "awaiting_approval"
             db.execute(
                 "UPDATE investigations SET status=?, report_json=?, report_status=?, "
                 "updated_at=? WHERE id=?",

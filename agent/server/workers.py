@@ -21,6 +21,7 @@ from agent.report.model import Report
 
 from .at_rest import redact_text
 from .metrics import Metrics
+from .rate_limits import RateLimit
 from .spend import SpendGuard
 from .store import InvestigationRow, Store
 
@@ -70,8 +71,10 @@ class WorkerPool:
         metrics: Metrics,
         concurrency: int,
         spend: SpendGuard | None = None,
+        proposals: RateLimit | None = None,
     ) -> None:
         self._store = store
+        self._proposals = proposals
         self._spend = spend
         self._runner = runner
         self._metrics = metrics
@@ -142,7 +145,8 @@ class WorkerPool:
             log.exception("investigation %s failed", row.id)
             self._store.fail(row.id, redact_text(f"{type(exc).__name__}: {exc}"))
             return
-        self._store.finish(row.id, _with_spend_notes(report, job.offline_reason, waited))
+        report = _with_spend_notes(report, job.offline_reason, waited)
+        self._store.finish(row.id, report, self._proposals)
 
 
 def _with_spend_notes(report: Report, offline_reason: str | None, waited: str | None) -> Report:

@@ -51,7 +51,7 @@ def _serve(config: Path, port: int, log: Path) -> Iterator[subprocess.Popen[byte
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
     try:
-        _wait(lambda: _healthy(port), 30, lambda: log.read_text())
+        _wait(lambda: _healthy(port), 120, lambda: log.read_text())
         yield process
     finally:
         if process.poll() is None:
@@ -105,7 +105,7 @@ def test_sigkill_mid_investigation_resumes_after_restart(
                              content=json.dumps(env.bundle.alert_payload).encode(),
                              headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)  # fmt: skip
         assert answer.status_code == 200, answer.text
-        _wait(lambda: (r := _row(db)) and r[0] == "running" and r[1] >= 2, 30, log.read_text)
+        _wait(lambda: (r := _row(db)) and r[0] == "running" and r[1] >= 2, 120, log.read_text)
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     status, completed = _row(db)  # type: ignore[misc]
