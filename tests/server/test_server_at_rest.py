@@ -129,3 +129,40 @@ def test_migration_chains_the_audit_rows_of_an_older_database(tmp_path: Path) ->
     store.audit("webhook_refused", source="grafana", reason="missing header")
     assert store.audit_problems() == [] and len(store.audit_records()) == 2
     store.close()
+
+
+def test_a_database_of_the_previous_schema_is_migrated_and_keeps_working(tmp_path: Path) -> None:
+    from agent.server.migrations import MIGRATIONS
+
+    config = settings(tmp_path)
+    path = config.server.db_path
+    assert path is not None
+    old = sqlite3.connect(path, isolation_level=None)
+    for statement in MIGRATIONS[0].statements:  # the tables as the previous version made them
+        old.execute(statement)
+    alert = p.am_alert()
+    from agent.alerts.model import alert_from_alertmanager
+
+    stored = alert_from_alertmanager({**alert, "fingerprint": "a" * 16})
+    old.execute(
+        "INSERT INTO alerts VALUES (?, ?, 'alertmanager', 'firing', ?, 1.0, 1.0, 1, 'inv-old')",
+        (stored.fingerprint, stored.starts_at.isoformat(), stored.model_dump_json()),
+    )
+    old.execute(
+        "INSERT INTO investigations (id, fingerprint, starts_at, status, created_at, updated_at, "
+        "alert_json) VALUES ('inv-old', ?, ?, 'done', 1.0, 1.0, ?)",
+        (stored.fingerprint, stored.starts_at.isoformat(), stored.model_dump_json()),
+    )
+    old.execute(
+        "INSERT INTO audit (time, event, detail_json) VALUES (1.0, 'webhook_refused', '{}')"
+    )
+    old.close()
+    with running(config, scripted_runner(lambda: None), start_workers=False) as (client, server):
+        row = server.store.get("inv-old")
+        assert row is not None and row.follows is None and row.status == "done"
+        again = client.post("/webhooks/alertmanager", headers=AM_AUTH,
+                            content=p.body(p.alertmanager({**alert, "fingerprint": "a" * 16})))  # fmt: skip
+        assert again.json()["outcomes"] == {"duplicate": 1}
+        server.store.audit("webhook_refused", source="x")
+        assert server.store.audit_problems() == []
+        assert server.store.spent_since(0) == (0.0, 0)
