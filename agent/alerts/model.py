@@ -33,6 +33,7 @@ class Alert(BaseModel):
     # The other alerts of its notification group (Alertmanager's groupKey), when it was
     # investigated as one; they share its incident and are context, not separate runs.
     group: tuple[Alert, ...] = ()
+    group_omitted: int = 0  # further alerts of the group left out of ``group`` (a storm)
 
     @property
     def name(self) -> str:

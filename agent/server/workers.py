@@ -27,6 +27,10 @@ from .store import InvestigationRow, Store
 
 log = logging.getLogger(__name__)
 
+# Alerts of a group given to an investigation as context; a storm's 5,000 would swamp the
+# model's context and every persisted step, while a few dozen show the pattern.
+MAX_GROUP_CONTEXT = 50
+
 # How long an idle worker sleeps before looking at the store again; bounds the delay of a
 # wake-up that raced with a worker going to sleep.
 _POLL_SECONDS = 0.5
@@ -132,7 +136,12 @@ class WorkerPool:
         fresh = row.state is None  # a resumed run keeps the brain it started with
         job = Job(
             id=row.id,
-            alert=row.alert.model_copy(update={"group": tuple(others)}),
+            alert=row.alert.model_copy(
+                update={
+                    "group": tuple(others[:MAX_GROUP_CONTEXT]),
+                    "group_omitted": max(0, len(others) - MAX_GROUP_CONTEXT),
+                }
+            ),
             state=row.state,
             on_step=on_step,
             should_stop=lambda: self._store.stop_reason(row.id),

@@ -32,10 +32,12 @@ class GroupRecorder:
 
     def __init__(self) -> None:
         self.groups: dict[str, list[str]] = {}
+        self.omitted: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def __call__(self, job: Job) -> Report:
         with self._lock:
+            self.omitted[job.id] = job.alert.group_omitted  # first: tests wait on ``groups``
             self.groups[job.id] = [
                 job.alert.labels["pod"],
                 *(a.labels["pod"] for a in job.alert.group),
@@ -124,3 +126,22 @@ def test_one_resolved_alert_of_a_group_does_not_stop_the_group(tmp_path: Path) -
         assert server.store.stop_reason(inv) is None
         both = _am(client, _group("Pair", 2, status="resolved")).json()
         assert both["investigations"] == [inv] and server.store.stop_reason(inv) is not None
+
+
+def test_a_storm_group_gives_its_investigation_a_bounded_context(tmp_path: Path) -> None:
+    from agent.brains.claude.prompt import opening_message
+    from agent.investigation.state import InvestigationState
+    from agent.server.workers import MAX_GROUP_CONTEXT
+
+    runner = GroupRecorder()
+    with running(settings(tmp_path), runner) as (client, server):
+        inv = _am(client, _group("Wide", MAX_GROUP_CONTEXT + 10)).json()["investigations"][0]
+        wait_for(lambda: inv in runner.groups)
+        assert len(runner.groups[inv]) == 1 + MAX_GROUP_CONTEXT
+        assert runner.omitted[inv] == 9
+        row = server.store.get(inv)
+        assert row is not None
+    alert = row.alert.model_copy(update={"group": (row.alert,), "group_omitted": 3})
+    state = InvestigationState(id=inv, alert=alert, brain="claude", started_at=row.alert.starts_at)
+    message = opening_message(state)
+    assert '"other_alerts_in_group"' in message and '"more_alerts_in_group_not_shown": 3' in message

@@ -65,6 +65,8 @@ def opening_message(state: InvestigationState) -> str:
              "annotations": a.annotations, "startsAt": a.starts_at.isoformat()}
             for a in alert.group
         ]  # fmt: skip
+        if alert.group_omitted:
+            facts["more_alerts_in_group_not_shown"] = alert.group_omitted
     return "Investigate this alert and find its root cause.\n" + wrap_untrusted(
         "alert", json.dumps(facts, indent=1, sort_keys=True)
     )
