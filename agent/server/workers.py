@@ -148,6 +148,9 @@ class WorkerPool:
             offline_reason=self._spend.offline_reason() if self._spend and fresh else None,
         )
         waited = self._spend.waited_note(row.created_at) if self._spend and fresh else None
+        for mode, happened in (("offline", job.offline_reason), ("wait", waited)):
+            if happened:
+                self._metrics.inc("agent_spend_ceiling_investigations_total", mode=mode)
         try:
             report = self._runner(job)
         except Exception as exc:  # a worker must survive any one investigation's failure

@@ -74,6 +74,7 @@ def test_over_a_ceiling_new_investigations_run_offline_and_say_so(
         assert third.report.brain == "offline"
         assert "ran with the offline investigator because the" in third.report.degraded_reason
         assert first.report.degraded_reason is None
+        assert server.metrics.value("agent_spend_ceiling_investigations_total", mode="offline") == 1
         usd, tokens = server.store.spent_since(0)
         assert (usd, tokens) == (2 * runner.usd, 2 * runner.tokens)
 
@@ -92,6 +93,7 @@ def test_over_a_ceiling_in_wait_mode_new_investigations_wait_for_the_window(tmp_
         later = _done(server, waiting)
         assert runner.offline[waiting] is None
         assert any("waited for the global spend ceiling" in g for g in later.report.data_gaps)
+        assert server.metrics.value("agent_spend_ceiling_investigations_total", mode="wait") == 1
 
 
 def test_live_runner_uses_the_offline_brain_over_a_ceiling(tmp_path: Path) -> None:
