@@ -10,6 +10,7 @@ bearer token, never from the request body.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -139,6 +140,7 @@ class Approvals:
         approvals: RateLimit | None = None,
     ) -> None:
         self._approvals = approvals
+        self._one_at_a_time = threading.Lock()
         self._store = store
         self._reports = StoreReports(store)
         self._audit = AuditLog(audit_path)
@@ -150,9 +152,19 @@ class Approvals:
     ) -> dict[str, Any]:
         """Carry out a remediation through the gate; same checks as ``agent approve``.
 
+        Approvals are carried out one at a time, so the server-wide approval limit is checked
+        and used up atomically (two approvals at the limit cannot both pass).
+
         Raises:
-            ApiError: unknown ids (404), refused (409), not configured or a manual step (400/503).
+            ApiError: unknown ids (404), refused (409), over the approval rate limit (429),
+                not configured or a manual step (400/503).
         """
+        with self._one_at_a_time:
+            return self._approve(investigation_id, remediation_id, approver, confirm, dry_run)
+
+    def _approve(
+        self, investigation_id: str, remediation_id: str, approver: str, confirm: str, dry_run: bool
+    ) -> dict[str, Any]:
         report = self._report(investigation_id)
         previous = self._reports.decision(investigation_id, remediation_id)
         if previous is not None and previous["decision"] == "rejected":
