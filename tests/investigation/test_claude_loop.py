@@ -75,7 +75,7 @@ def test_multi_turn_parallel_calls_malformed_input_and_429(
                 ]
             )
         ),
-        ok(message([text("cut off mid-thou")], stop_reason="max_tokens")),
+        *[ok(message([text("cut off mid-thou")], stop_reason="max_tokens"))] * 3,
         ok(
             message(
                 [
@@ -101,12 +101,17 @@ def test_multi_turn_parallel_calls_malformed_input_and_429(
     # The malformed call went back to the model as a correctable error, in the same message
     # as the two good results.
     results = api.requests[2]["messages"][2]["content"]
+    assert results[-1]["type"] == "text" and results[-1]["text"].startswith("Status after")
+    results = results[:-1]
     assert [r["tool_use_id"] for r in results] == ["toolu_a", "toolu_b", "toolu_c"]
     assert results[2]["is_error"] is True and "query" in results[2]["content"]
     assert results[0]["is_error"] is False and "<untrusted-data" in results[0]["content"]
     # After max_tokens the model is told to be brief.
-    assert "cut off" in str(api.requests[4]["messages"][-1]["content"])
-    assert report.usage.input_tokens == 4 * 1200 and report.usage.cost_usd > 0
+    # The text-only answer cut off at max_tokens was asked again with more room (8192, then
+    # 16384: the script repeats it), then the model is told to be brief.
+    assert [r["max_tokens"] for r in api.requests[3:6]] == [4096, 8192, 16384]
+    assert "cut off" in str(api.requests[6]["messages"][-1]["content"])
+    assert report.usage.input_tokens == 6 * 1200 and report.usage.cost_usd > 0
     assert report.root_cause is not None and report.root_cause.component == "payments"
 
 
