@@ -65,7 +65,8 @@ def log_labels(args: LogLabelsInput, ctx: ToolContext) -> ToolResult:
         fetched = loki.series([selector], span.start, span.end)
     except BackendError as exc:
         return failed("log_labels", exc, request, span, f"log labels of {', '.join(namespaces)}")
-    streams = [s for s in fetched.body.get("data", []) if isinstance(s, dict)]
+    body = fetched.body if isinstance(fetched.body, list) else []
+    streams = [s for s in body if isinstance(s, dict)]
     values: dict[str, Counter[str]] = defaultdict(Counter)
     for stream in streams:
         for name, value in stream.items():
@@ -91,7 +92,7 @@ def log_labels(args: LogLabelsInput, ctx: ToolContext) -> ToolResult:
         items=items,
         max_chars=ctx.limits.max_chars,
         data={**data, "streams": len(streams), "selector": selector},
-        raw_bytes=fetched.raw_bytes or json_size(fetched.body),
+        raw_bytes=fetched.raw_bytes or json_size(body),
         narrow_hint="Pass one namespace or a label to see fewer lines.",
         empty=not streams,
     )

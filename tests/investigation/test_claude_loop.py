@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -57,6 +58,8 @@ def test_multi_turn_parallel_calls_malformed_input_and_429(
                         "toolu_b", "deployment_history", {"namespace": "shop", "lookback": "1h"}
                     ),
                     tool_use("toolu_c", "query_logs", {"query": 42}),
+                    tool_use("toolu_l", "log_labels", {}),
+                    tool_use("toolu_x", "log_labels", {"namespace": "kube-system"}),
                 ]
             )
         ),
@@ -103,8 +106,17 @@ def test_multi_turn_parallel_calls_malformed_input_and_429(
     results = api.requests[2]["messages"][2]["content"]
     assert results[-1]["type"] == "text" and results[-1]["text"].startswith("Status after")
     results = results[:-1]
-    assert [r["tool_use_id"] for r in results] == ["toolu_a", "toolu_b", "toolu_c"]
+    ids = [r["tool_use_id"] for r in results]
+    assert ids == ["toolu_a", "toolu_b", "toolu_c", "toolu_l", "toolu_x"]
     assert results[2]["is_error"] is True and "query" in results[2]["content"]
+    # Loki label discovery lists the labels of the namespaces in scope, through the policy,
+    # which refuses a namespace outside the scope.
+    assert results[3]["is_error"] is False, results[3]["content"]
+    assert "labels on" in results[3]["content"]
+    assert "namespace (" in results[3]["content"]
+    assert results[4]["is_error"] is True and "kube-system" in results[4]["content"]
+    # The prefix (tools, then system) is byte-identical on every request.
+    assert len({json.dumps([r["tools"], r["system"]]) for r in api.requests}) == 1
     assert results[0]["is_error"] is False and "<untrusted-data" in results[0]["content"]
     # After max_tokens the model is told to be brief.
     # The text-only answer cut off at max_tokens was asked again with more room (8192, then

@@ -277,3 +277,33 @@ def test_the_prefix_is_byte_identical_across_turns_and_alerts() -> None:
 def _plain(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Messages without cache breakpoints (they move; the content must not)."""
     return json.loads(json.dumps(messages).replace(', "cache_control": {"type": "ephemeral"}', ""))
+
+
+def _history_then_submit(turns: int) -> Any:
+    def reply(index: int) -> Any:
+        if index < turns:
+            return ok(
+                message([tool_use(f"toolu_{index}", "deployment_history", {"namespace": "shop"})])
+            )
+        return ok(submit())
+
+    return reply
+
+
+def test_old_results_are_cleared_in_batches_when_the_conversation_grows() -> None:
+    api = FakeMessagesAPI(_history_then_submit(13))
+    run(api, settings=ModelSettings(context_window=7000), budget=Budget(max_steps=20))
+    before, at = api.requests[11]["messages"], api.requests[12]["messages"]
+    full = [m["content"][0]["content"] for m in before[2::2]]
+    assert all("rev 12" in r for r in full)  # 11 turns: nothing cleared yet
+    results = [m["content"][0]["content"] for m in at[2::2]]
+    assert all("cleared" in r for r in results[:8]) and all("rev 12" in r for r in results[8:])
+    assert results[0].startswith("[R1] deployment_history result cleared")
+    assert api.counted  # near the window, count_tokens was asked whether it fits
+
+
+def test_count_tokens_pre_check_clears_everything_before_an_overflowing_request() -> None:
+    api = FakeMessagesAPI(_history_then_submit(2), count_tokens=10**6)
+    run(api, settings=ModelSettings(context_window=4000))
+    results = [m["content"][0]["content"] for m in api.requests[2]["messages"][2::2]]
+    assert results and all("cleared" in r for r in results)

@@ -44,8 +44,11 @@ _BACKOFF_BASE_S = 1.0
 _BACKOFF_CAP_S = 30.0
 _FINAL_GRACE_S = 60.0  # the final turn may run this long past the deadline
 _MAX_CONTINUATIONS = 3  # pause_turn continuations per turn
-# Ask count_tokens only when a rough estimate (JSON characters / 3, an overestimate for
-# English and JSON) comes within this share of the context window.
+# A rough size estimate: JSON characters / 3 (an overestimate for English and JSON).
+_CHARS_PER_TOKEN = 3
+# Clear old tool results once the estimate passes this share of the context window; ask
+# count_tokens whether it fits once it passes the second.
+_CLEAR_SHARE = 0.5
 _PRECHECK_SHARE = 0.6
 
 
@@ -109,14 +112,16 @@ class ClaudeBrain:
             "system": system_blocks([t["name"] for t in tools]),
             "tools": tools,
             "tool_choice": choice,
-            "messages": to_messages(state, final_note=note, compact=compact),
+            "messages": to_messages(state, final_note=note, clearing="all" if compact else "none"),
         }
         if s.thinking_budget is not None:
             request["thinking"] = {"type": "enabled", "budget_tokens": s.thinking_budget}
         max_tokens = max(s.max_output_tokens, (s.thinking_budget or 0) + 1024)
+        if not compact and _estimate(request) > _CLEAR_SHARE * s.context_window:
+            request["messages"] = to_messages(state, final_note=note, clearing="old")
         if not compact and not self._fits(request, s.model, max_tokens, deadline):
             compact = True
-            request["messages"] = to_messages(state, final_note=note, compact=True)
+            request["messages"] = to_messages(state, final_note=note, clearing="all")
         model, usage = s.model, ModelUsage()
         while True:
             stop, content, used = self._respond(request, model, max_tokens, deadline)
@@ -127,7 +132,7 @@ class ClaudeBrain:
                 model = s.fallback_model
             elif stop == CONTEXT_EXCEEDED and not compact:
                 compact = True
-                request["messages"] = to_messages(state, final_note=note, compact=True)
+                request["messages"] = to_messages(state, final_note=note, clearing="all")
             else:
                 return _brain_turn(content, stop, usage)
 
@@ -154,7 +159,7 @@ class ClaudeBrain:
     def _fits(self, request: dict[str, Any], model: str, max_tokens: int, deadline: float) -> bool:
         """Whether the request fits the context window (``count_tokens`` when it might not)."""
         window = self._settings.context_window
-        if len(json.dumps(request)) / 3 < _PRECHECK_SHARE * window:
+        if _estimate(request) < _PRECHECK_SHARE * window:
             return True
         try:
             counted = self._client.messages.count_tokens(
@@ -218,6 +223,11 @@ class ClaudeBrain:
             cost_usd=round(cost, 6),
             billed_tokens=round(weighted_input + usage.output_tokens),
         )
+
+
+def _estimate(request: dict[str, Any]) -> float:
+    """Tokens of ``request``, overestimated from its JSON size."""
+    return len(json.dumps(request)) / _CHARS_PER_TOKEN
 
 
 def _brain_turn(content: list[dict[str, Any]], stop: str | None, usage: ModelUsage) -> BrainTurn:

@@ -7,14 +7,17 @@ what is new: assistant content is replayed exactly as received (thinking blocks 
 signatures included, whitespace-only text dropped since the API rejects it), and the status
 after each turn's results is read from the state, never recomputed.
 
-Long runs clear old tool results. Quotes are verified against the stored state, not the
-transcript, so this loses nothing the ledger needs. The cleared boundary moves in steps of
-several turns, so the cached prefix changes rarely rather than on every turn.
+Long conversations clear old tool results (``Clearing``). Quotes are verified against the
+stored state, not the transcript, so this loses nothing the ledger needs. Clearing rewrites
+the middle of a cached prefix, so it costs a cache write: it pays off against the context
+window, not against the bill (cached tokens cost a tenth), and the brain asks for it only when
+the conversation fills a good part of the window. The cleared boundary then moves in steps of
+several turns, so the prefix changes rarely rather than on every turn.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from agent.investigation.state import CallRecord, InvestigationState, Turn
 
@@ -31,22 +34,28 @@ NUDGE = (
 CUT_OFF = "Your last answer was cut off by the output limit; answer more briefly."
 PAUSED = "Continue."
 
+# none: every result in full; old: results older than KEEP_TURNS (in batches); all: every
+# result (the context window overflowed; the ledger keeps the facts).
+Clearing = Literal["none", "old", "all"]
 
-def cleared_before(turns: int, *, compact: bool = False) -> int:
+
+def cleared_before(turns: int, clearing: Clearing) -> int:
     """Index of the first turn whose tool results are still sent in full."""
-    if compact:  # the context window overflowed: clear every result (the ledger keeps the facts)
+    if clearing == "all":
         return turns
-    return max(0, (turns - KEEP_TURNS) // CLEAR_STEP_TURNS * CLEAR_STEP_TURNS)
+    if clearing == "old":
+        return max(0, (turns - KEEP_TURNS) // CLEAR_STEP_TURNS * CLEAR_STEP_TURNS)
+    return 0
 
 
 def to_messages(
-    state: InvestigationState, *, final_note: str | None = None, compact: bool = False
+    state: InvestigationState, *, final_note: str | None = None, clearing: Clearing = "none"
 ) -> list[dict[str, Any]]:
     """The transcript as alternating user/assistant messages, with two moving breakpoints."""
     messages: list[dict[str, Any]] = [
         {"role": "user", "content": [{"type": "text", "text": opening_message(state)}]}
     ]
-    boundary = cleared_before(len(state.turns), compact=compact)
+    boundary = cleared_before(len(state.turns), clearing)
     for turn in state.turns:
         messages.append({"role": "assistant", "content": assistant_content(turn)})
         messages.append({"role": "user", "content": _user_content(turn, turn.index < boundary)})
