@@ -56,6 +56,19 @@ def error_body(kind: str, msg: str, error_code: str | None = None) -> dict[str, 
 Reply = tuple[int, dict[str, Any], dict[str, str]]
 
 
+class SleepClock:
+    """A monotonic clock that only moves when the brain sleeps (between retries)."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+
 class Hang(Exception):
     """A scripted request that never answers: the transport times out (as after ``timeout``)."""
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 
 import pytest
-from anthropic_fakes import FakeMessagesAPI, error_body, message, ok, text, tool_use
+from anthropic_fakes import FakeMessagesAPI, SleepClock, error_body, message, ok, text, tool_use
 from incidents import bundle_params
 from replay_run import investigate_replay
 
@@ -18,19 +18,8 @@ from agent.report.model import Report
 BUNDLE = next(p for p in bundle_params() if p.values[0] == "checkout-5xx-0412")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
-
-
 def run(
-    env: ReplayEnvironment, api: FakeMessagesAPI, clock: Clock, deadline: float = 300.0
+    env: ReplayEnvironment, api: FakeMessagesAPI, clock: SleepClock, deadline: float = 300.0
 ) -> tuple[Report, object]:
     brain = ClaudeBrain(
         api.client(),
@@ -96,7 +85,7 @@ def test_multi_turn_parallel_calls_malformed_input_and_429(
         ),
     ]
     api = FakeMessagesAPI(script)
-    clock = Clock()
+    clock = SleepClock()
     report, _state = run(env, api, clock)
     assert report.status == "complete"
     assert report.brain == "claude:claude-sonnet-5-5"
@@ -115,6 +104,12 @@ def test_multi_turn_parallel_calls_malformed_input_and_429(
     assert "labels on" in results[3]["content"]
     assert "namespace (" in results[3]["content"]
     assert results[4]["is_error"] is True and "kube-system" in results[4]["content"]
+    # The first message briefs the model on this investigation before the (untrusted) alert.
+    opening = api.requests[0]["messages"][0]["content"][0]["text"]
+    assert "- Now: 2025-11-18T14:24:00Z" in opening
+    assert "Namespaces in scope: data, shop." in opening
+    assert "log_labels 4" in opening and "40 backend calls in all" in opening
+    assert opening.index("Investigation context") < opening.index("<untrusted-data")
     # The prefix (tools, then system) is byte-identical on every request.
     assert len({json.dumps([r["tools"], r["system"]]) for r in api.requests}) == 1
     assert results[0]["is_error"] is False and "<untrusted-data" in results[0]["content"]
@@ -150,7 +145,7 @@ def test_repeated_529_until_deadline_gives_a_degraded_partial_report(
     api = FakeMessagesAPI(
         lambda i: first if i == 0 else (529, error_body("overloaded_error", "Overloaded"), {})
     )
-    clock = Clock()
+    clock = SleepClock()
     report, _ = run(env, api, clock, deadline=120.0)
     assert report.status == "partial"
     assert report.degraded_reason is not None and "degraded" in report.degraded_reason

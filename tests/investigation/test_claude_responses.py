@@ -10,6 +10,7 @@ from anthropic_fakes import (
     SIGNATURE,
     FakeMessagesAPI,
     Hang,
+    SleepClock,
     error_body,
     message,
     ok,
@@ -35,17 +36,6 @@ LAST_STATE: list[InvestigationState] = []  # the state of the latest run, for as
 HISTORY = tool_use("toolu_h", "deployment_history", {"namespace": "shop"})
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
-
-
 def run(
     api: FakeMessagesAPI,
     *,
@@ -54,7 +44,7 @@ def run(
     alert: Alert = ALERT,
     deadline: float = 300.0,
 ) -> tuple[Report, FakeTools]:
-    clock = Clock()
+    clock = SleepClock()
     brain = ClaudeBrain(
         api.client(),
         settings or ModelSettings(),
