@@ -182,7 +182,8 @@ def verify_quote(state: InvestigationState, quote: EvidenceQuote) -> EvidenceIte
     record = state.call(quote.tool_call_id)
     verified = record is not None and _normalise(quote.quote) in _normalise(record.output)
     return EvidenceItem(
-        tool_call_id=quote.tool_call_id,
+        # A cited reference (R7) is stored as the call's own id, which the report links to.
+        tool_call_id=record.id if record else quote.tool_call_id,
         quote=quote.quote,
         tool=record.name if record else "",
         query=record.request if record else "",

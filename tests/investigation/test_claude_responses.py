@@ -236,6 +236,7 @@ def test_results_are_citable_and_each_turn_ends_with_a_status() -> None:
     assert results[1]["content"].startswith("[R2] rev 12")
     assert results[-1]["type"] == "text" and "H1 open" in results[-1]["text"]
     assert report.hypotheses[0].evidence[0].verified
+    assert LAST_STATE[0].hypotheses[0].evidence[0].tool_call_id == "toolu_h"
     status = api.requests[2]["messages"][-1]["content"][-1]["text"]
     assert "H1 supported" in status and "28 steps" in status
 

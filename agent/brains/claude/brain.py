@@ -168,6 +168,7 @@ class ClaudeBrain:
                 tools=request["tools"],
                 messages=request["messages"],
                 timeout=self._timeout(deadline),
+                **({"thinking": request["thinking"]} if "thinking" in request else {}),
             )
         except anthropic.APIError:
             return True  # counting is an optimisation; the request itself will tell
