@@ -216,3 +216,13 @@ def test_final_turn_keeps_the_tools_of_every_turn_so_the_cache_still_hits() -> N
     first, final = api.requests
     assert final["tools"] == first["tools"] and final["system"] == first["system"]
     assert final["tool_choice"] == {"type": "tool", "name": "submit_report"}
+
+
+def test_the_localization_tool_is_named_only_when_it_is_offered() -> None:
+    from agent.brains.claude.prompt import system_prompt
+
+    assert "rank_components" not in system_prompt(["query_logs", "submit_report"])
+    offered = system_prompt(["rank_components", "query_logs"])
+    assert "call rank_components first" in offered
+    # Stable for a given tool set: the cached prefix does not change between requests.
+    assert offered == system_prompt(["query_logs", "rank_components"])
