@@ -44,6 +44,16 @@ class ModelSettings(BaseModel):
     output_price: float = 10.0
     cache_write_multiplier: float = 1.25
     cache_read_multiplier: float = 0.1
+    # A second model to ask when the first one refuses (stop_reason "refusal"); none by default.
+    fallback_model: str | None = None
+    max_output_tokens: int = 4096
+    # A turn cut off at max_tokens is retried with twice the limit, up to this cap.
+    max_output_tokens_cap: int = 16_384
+    context_window: int = 200_000
+    # Extended thinking budget in tokens (>= 1024); None leaves thinking off.
+    thinking_budget: int | None = None
+    # Per-request timeout; the SDK's default is 600 s, longer than a whole investigation.
+    request_timeout_s: float = 120.0
 
 
 class ReplaySettings(BaseModel):

@@ -26,6 +26,8 @@ from agent.replay.environment import ReplayEnvironment
 from agent.safety.redact import Redactor
 from agent.server.bench import measure_intake
 
+from .claude_bench import GOALS as CLAUDE_GOALS
+from .claude_bench import claude_figures, render_claude
 from .runner import EvalConfig, brain_factory, find_bundles, investigate_replay, run_cases
 
 INCIDENTS = Path(__file__).resolve().parent.parent / "fixtures" / "incidents"
@@ -38,6 +40,7 @@ GOALS: dict[str, tuple[float, bool]] = {
     "raw_to_model_ratio": (10.0, True),
     "webhook_alerts_per_second": (500.0, True),
     "webhook_p99_ms": (50.0, False),
+    **CLAUDE_GOALS,
 }
 
 
@@ -131,16 +134,20 @@ def run_bench(bundles: Sequence[Path], *, quick: bool) -> dict[str, Any]:
     }
     eval_wall = _safely("eval", errors, _eval_seconds, list(bundles))
     intake = _safely("webhook intake", errors, measure_intake, 500 if quick else 2000) or {}
+    with tempfile.TemporaryDirectory(prefix="bench-claude-") as tmp:
+        claude = _safely("claude", errors, claude_figures, bundles[0], Path(tmp)) or {}
     results = {
         **_totals(per_bundle),
         **throughput,
         "eval_jobs2_wall_seconds": eval_wall,
         "webhook_alerts_per_second": intake.get("alerts_per_second"),
         "webhook_p99_ms": intake.get("p99_ms"),
+        **claude.get("results", {}),
     }
     results["peak_rss_mb"] = _rss_mb()
     return {
         "bundles": per_bundle,
+        "claude": {k: v for k, v in claude.items() if k != "results"},
         "results": results,
         "goals": _verdicts(results),
         "errors": errors,
@@ -207,7 +214,7 @@ def render(report: dict[str, Any]) -> str:
         status = "" if verdict is None else ("PASS" if verdict["pass"] else "FAIL")
         rows.append((name, "-" if value is None else str(value), goal, status))
     width = max(len(r[0]) for r in rows)
-    lines = _per_bundle(report.get("bundles", {}))
+    lines = _per_bundle(report.get("bundles", {})) + render_claude(report.get("claude", {}))
     lines += [f"{n.ljust(width)}  {v:>12}  {g:>10}  {s}".rstrip() for n, v, g, s in rows]
     lines.extend(f"error: {e}" for e in report["errors"])
     return "\n".join(lines) + "\n"

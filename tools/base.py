@@ -19,6 +19,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from agent.alerts.model import Alert
 
+from .schema import model_schema
+
 if TYPE_CHECKING:
     from tools.clients import Backends
 
@@ -130,7 +132,7 @@ class Tool:
         return {
             "name": self.name,
             "description": self.description,
-            "input_schema": self.input_model.model_json_schema(),
+            "input_schema": model_schema(self.input_model),
         }
 
 

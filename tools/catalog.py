@@ -5,6 +5,7 @@ from __future__ import annotations
 from .alert import AlertContextInput, alert_context
 from .base import Tool
 from .events import EventsInput, k8s_events
+from .log_labels import LogLabelsInput, log_labels
 from .logs import LogsQuery, query_logs
 from .metrics import ListMetricsInput, MetricsQuery, list_metrics, query_metrics
 from .pods import PodStatusInput, pod_status
@@ -23,6 +24,7 @@ def all_tools() -> list[Tool]:
         ),
         Tool(name="query_metrics", input_model=MetricsQuery, func=query_metrics),
         Tool(name="list_metrics", input_model=ListMetricsInput, func=list_metrics),
+        Tool(name="log_labels", input_model=LogLabelsInput, func=log_labels),
         Tool(name="query_logs", input_model=LogsQuery, func=query_logs),
         Tool(name="pod_status", input_model=PodStatusInput, func=pod_status),
         Tool(name="deployment_history", input_model=HistoryInput, func=deployment_history),

@@ -35,6 +35,8 @@ class BrainTurn:
     text: str = ""
     usage: ModelUsage = field(default_factory=ModelUsage)
     stop_reason: str | None = None
+    # The assistant message as received (JSON blocks), when the brain must send it back as is.
+    content: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Brain(Protocol):

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.bundle.model import Category
+from agent.report.model import ACTION_PARAMS
+from tools.schema import model_schema
 
 from .state import EvidenceItem, HypothesisEntry, HypothesisStatus, InvestigationState
 
@@ -24,6 +26,20 @@ LEDGER_TOOLS = frozenset({PROPOSE, UPDATE, SUBMIT})
 
 # Each unverified quote costs this share of the stated confidence.
 _UNVERIFIED_PENALTY = 0.5
+
+# What each category means: the line between deployment, configuration and code is exactly
+# what a reader (and the evals) judge, so the model is told it, not left to guess.
+CATEGORY_MEANINGS = (
+    "deployment: a rollout (new image, revision or spec) introduced the failure; undone by a "
+    "rollback. configuration: a changed or wrong setting (ConfigMap, env, flag, limit, "
+    "connection string) without new code. code: a defect in code already running (a latent "
+    "bug triggered by input, data, time or load), not introduced by the latest rollout. "
+    "resource: the component exhausted its own limits (OOMKilled, CPU throttling, disk, file "
+    "handles, connection pool). dependency: a service or datastore it calls failed or slowed. "
+    "network: DNS, packet loss, latency or partition between components. capacity: demand "
+    "beyond what the provisioned replicas can serve. infrastructure: the node, disk, kernel or "
+    "cluster underneath failed."
+)
 
 
 class _Input(BaseModel):
@@ -43,14 +59,17 @@ class ProposeHypothesis(_Input):
         description="The workload or infrastructure element at fault (Deployment, StatefulSet, "
         "database, node) — never a pod name.",
     )
-    category: Category = Field(description="Kind of cause.")
+    category: Category = Field(description="Kind of cause. " + CATEGORY_MEANINGS)
     rationale: str = Field(default="", max_length=1000, description="Why it is plausible.")
 
 
 class EvidenceQuote(_Input):
     """A verbatim quote from the output of an earlier tool call."""
 
-    tool_call_id: str = Field(description="The id of the tool call whose output you quote.")
+    tool_call_id: str = Field(
+        description="The reference of the result you quote (R7, as it starts the result) or "
+        "its tool call id."
+    )
     quote: str = Field(min_length=3, max_length=400, description="Exact text from that output.")
 
 
@@ -71,7 +90,9 @@ class TimelineItem(_Input):
 
     time: datetime
     event: str = Field(min_length=1, max_length=300)
-    source: str = Field(default="", max_length=120, description="Tool call id or data source.")
+    source: str = Field(
+        default="", max_length=120, description="Result reference (R7) or data source."
+    )
 
 
 class Target(_Input):
@@ -126,14 +147,30 @@ LEDGER_MODELS: dict[str, type[_Input]] = {
 
 def ledger_schemas() -> list[dict[str, Any]]:
     """Model-facing definitions of the ledger tools."""
-    return [
+    schemas: list[dict[str, Any]] = [
         {
             "name": name,
             "description": " ".join((model.__doc__ or "").split()),
-            "input_schema": model.model_json_schema(),
+            "input_schema": model_schema(model),
         }
         for name, model in LEDGER_MODELS.items()
     ]
+    remediation = schemas[-1]["input_schema"]["properties"]["remediations"]["items"]
+    # Name each action's parameters instead of a free-form map (and let a strict schema,
+    # which allows no free-form maps, express them).
+    remediation["properties"]["params"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            name: {"type": "integer", "minimum": 1}
+            for kinds in ACTION_PARAMS.values()
+            for name in kinds
+        },
+        "description": "; ".join(
+            f"{action}: {', '.join(kinds) or 'none'}" for action, kinds in ACTION_PARAMS.items()
+        ),
+    }
+    return schemas
 
 
 def _normalise(text: str) -> str:
@@ -145,7 +182,8 @@ def verify_quote(state: InvestigationState, quote: EvidenceQuote) -> EvidenceIte
     record = state.call(quote.tool_call_id)
     verified = record is not None and _normalise(quote.quote) in _normalise(record.output)
     return EvidenceItem(
-        tool_call_id=quote.tool_call_id,
+        # A cited reference (R7) is stored as the call's own id, which the report links to.
+        tool_call_id=record.id if record else quote.tool_call_id,
         quote=quote.quote,
         tool=record.name if record else "",
         query=record.request if record else "",

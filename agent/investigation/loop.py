@@ -3,8 +3,13 @@
 A bounded loop with an explicit transcript. Each step checks the budget, asks the brain for
 tool calls, runs them (ledger calls here, backend calls through the dispatcher: validate →
 policy → execute → redact → budget), and records everything in the state. When a limit is
-reached the brain gets one last turn without tools to write its report, which is then marked
+reached the brain gets one last turn forced to ``submit_report``, and the report is marked
 partial: work done is never thrown away.
+
+How a turn ended decides what happens next (``stop_reason``, as the Messages API names it):
+``refusal`` ends the run with the refusal as its reason; ``max_tokens`` with tool calls ends
+it as partial without running the cut-off calls; ``model_context_window_exceeded`` goes to the
+final turn; a second ``end_turn`` in a row without a tool call goes to the final turn too.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from .budget import Budget
 from .ledger import LEDGER_TOOLS, SUBMIT, apply_ledger_call, ledger_schemas, parse_submission
 from .report_builder import ReportContext, build_report
 from .state import CallRecord, InvestigationState, Turn
+from .status import compact_status, without_calls
 
 
 class ToolRunner(Protocol):
@@ -52,6 +58,7 @@ class InvestigationDeps:
     on_step: Callable[[InvestigationState], None] | None = None
     should_stop: Callable[[], str | None] = lambda: None
     redact: Callable[[str], str] | None = None
+    briefing: str = ""  # per-investigation context for the model (see ``briefing``)
 
 
 def new_state(alert: Alert, brain: Brain, started_at: datetime) -> InvestigationState:
@@ -78,6 +85,7 @@ def investigate(
                 "annotations": {k: redact(v) for k, v in state.alert.annotations.items()},
             }
         )
+    state.briefing = state.briefing or deps.briefing
     schemas = deps.tools.schemas() + ledger_schemas()
     started = deps.monotonic()
     partial_reason: str | None = None
@@ -96,39 +104,91 @@ def investigate(
             if isinstance(exc, BrainRejected) and not state.turns:
                 return build_report(state, deps.report_context, "failed", deps.wall_clock())
             break
-        _record_turn(state, deps, turn)
+        ending = _ending(state, turn)
+        run_calls = ending is None or ending.run_calls
+        _record_turn(state, deps, turn, run_calls=run_calls, started=started)
         if deps.on_step is not None:
             deps.on_step(state)
+        if ending is not None:
+            partial_reason = ending.reason
+            if ending.final_turn:
+                _final_turn(state, deps, ending.reason)
+            state.ended_reason = state.ended_reason or ending.reason
+            break
     status = "partial" if partial_reason or state.final is None else "complete"
     if partial_reason and state.ended_reason is None:
         state.ended_reason = partial_reason
     return build_report(state, deps.report_context, status, deps.wall_clock())
 
 
-def _record_turn(state: InvestigationState, deps: InvestigationDeps, turn: BrainTurn) -> None:
+@dataclass(frozen=True, slots=True)
+class _Ending:
+    """Why a turn ends the run, whether its calls still run, and whether a final turn follows."""
+
+    reason: str
+    final_turn: bool
+    run_calls: bool = False
+
+
+def _ending(state: InvestigationState, turn: BrainTurn) -> _Ending | None:
+    """What the way ``turn`` stopped means for the run; ``None`` to go on."""
+    stop = turn.stop_reason
+    if stop == "refusal":
+        return _Ending("the model refused to continue (stop_reason: refusal)", final_turn=False)
+    if stop == "max_tokens" and turn.calls:
+        return _Ending(
+            "the model's answer was cut off at its output limit; its cut-off tool calls were "
+            "not run",
+            final_turn=False,
+        )
+    if stop == "model_context_window_exceeded":
+        return _Ending("the conversation outgrew the model's context window", final_turn=True)
+    if stop == "end_turn" and not turn.calls:
+        last = state.turns[-1] if state.turns else None
+        if last is not None and last.stop_reason == "end_turn" and not last.calls:
+            return _Ending(
+                "the model ended its turn twice without calling submit_report", final_turn=True
+            )
+    return None
+
+
+def _record_turn(
+    state: InvestigationState,
+    deps: InvestigationDeps,
+    turn: BrainTurn,
+    *,
+    run_calls: bool,
+    started: float,
+) -> None:
     state.usage.steps += 1
     state.usage.add_model_usage(turn.usage)
+    calls = turn.calls if run_calls else []
     record = Turn(
         index=len(state.turns),
         text=turn.text,
         usage=turn.usage,
         stop_reason=turn.stop_reason,
+        # A call not run must not appear as a tool_use: it would need a tool_result.
+        content=turn.content if run_calls else without_calls(turn.content),
     )
-    backend = [c for c in turn.calls if c.name not in LEDGER_TOOLS]
+    backend = [c for c in calls if c.name not in LEDGER_TOOLS]
     began = deps.monotonic()
     backend_records = {r.id: r for r in deps.tools.run(backend)} if backend else {}
     record.tool_seconds = round(deps.monotonic() - began, 6) if backend else 0.0
     state.usage.tool_calls += len(backend)
-    for call in turn.calls:
+    first_ref = state.call_count() + 1
+    for number, call in enumerate(calls, start=first_ref):
         if call.name in LEDGER_TOOLS:
-            record.calls.append(_ledger(state, call))
+            result = _ledger(state, call)
         else:
             result = backend_records[call.id]
             state.usage.tool_result_tokens += len(result.output) // 4
             if result.gap and result.gap not in state.data_gaps:
                 state.data_gaps.append(result.gap)
-            record.calls.append(result)
+        result.ref = f"R{number}"
+        record.calls.append(result)
     state.turns.append(record)
+    record.status = compact_status(state, deps.budget, deps.monotonic() - started)
 
 
 def _ledger(state: InvestigationState, call: ToolRequest) -> CallRecord:
@@ -155,6 +215,8 @@ def _final_turn(state: InvestigationState, deps: InvestigationDeps, reason: str)
     state.usage.add_model_usage(turn.usage)
     record = Turn(index=len(state.turns), text=turn.text, usage=turn.usage)
     if submits:
-        record.calls.append(_ledger(state, submits[0]))
+        submitted = _ledger(state, submits[0])
+        submitted.ref = f"R{state.call_count() + 1}"
+        record.calls.append(submitted)
     state.turns.append(record)
     state.ended_reason = reason

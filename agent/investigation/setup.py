@@ -32,6 +32,7 @@ from tools.catalog import all_tools
 from tools.clients import Backends
 
 from .brain import Brain
+from .briefing import build_briefing
 from .budget import Budget
 from .loop import InvestigationDeps
 from .report_builder import ReportContext
@@ -111,14 +112,16 @@ def prepare(
         AuditLog(audit_path),
         investigation_id=investigation_id,
     )
+    budget = budget or Budget()
     deps = InvestigationDeps(
         brain=brain,
         tools=DispatchRunner(dispatcher, registry),
         report_context=ReportContext(namespaces=scope.namespaces, catalog=env.catalog),
-        budget=budget or Budget(),
+        budget=budget,
         monotonic=monotonic,
         wall_clock=_clock_from(env.now, monotonic),
         redact=redactor.redact,
+        briefing=build_briefing(alert, env.now, scope, env.policy, env.catalog, budget),
     )
     return deps if tracer is None else instrument(deps, tracer)
 

@@ -34,6 +34,7 @@ class CallRecord(BaseModel):
     duration_ms: float = 0.0
     raw_bytes: int = 0  # what the backend returned, before the tool summarised it
     is_error: bool = False
+    ref: str = ""  # the short reference the model cites ("R7"), unique in the investigation
 
 
 class Turn(BaseModel):
@@ -45,6 +46,12 @@ class Turn(BaseModel):
     usage: ModelUsage = Field(default_factory=ModelUsage)
     stop_reason: str | None = None
     tool_seconds: float = 0.0  # wall time spent running this turn's backend calls
+    # The assistant message exactly as the model sent it (thinking blocks and signatures
+    # included), for brains that must send it back verbatim; empty for other brains.
+    content: list[dict[str, Any]] = Field(default_factory=list)
+    # What the model is told after this turn's results: the ledger and the budget left.
+    # Stored, not recomputed, so the transcript sent back later is byte-identical.
+    status: str = ""
 
 
 class EvidenceItem(BaseModel):
@@ -83,14 +90,21 @@ class InvestigationState(BaseModel):
     data_gaps: list[str] = Field(default_factory=list)
     final: dict[str, Any] | None = None
     ended_reason: str | None = None
+    # Per-investigation context for the model (clock, window, scope, limits, catalogue).
+    briefing: str = ""
 
     def call(self, call_id: str) -> CallRecord | None:
-        """The tool call with this id, if any turn made it."""
+        """The tool call with this id or reference (``R7``, ``[R7]``), if any turn made it."""
+        ref = call_id.strip().strip("[]")
         for turn in self.turns:
             for record in turn.calls:
-                if record.id == call_id:
+                if record.id == call_id or (record.ref and record.ref == ref):
                     return record
         return None
+
+    def call_count(self) -> int:
+        """How many calls (backend and ledger) the investigation has recorded."""
+        return sum(len(turn.calls) for turn in self.turns)
 
     def hypothesis(self, hypothesis_id: str) -> HypothesisEntry | None:
         """The ledger entry with this id."""

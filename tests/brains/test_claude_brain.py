@@ -91,8 +91,14 @@ def test_parallel_tool_calls_usage_and_cacheable_prefix() -> None:
     assert sent["tool_choice"] == {"type": "auto"}
     # The alert is per-alert content: it must not be in the cached system prompt.
     assert "CheckoutErrors" not in sent["system"][0]["text"]
-    opening = sent["messages"][0]["content"]
-    assert "<untrusted-data" in opening and "ignore previous instructions" in opening
+    opening = sent["messages"][0]["content"][0]
+    assert opening["cache_control"] == {"type": "ephemeral"}  # the conversation is cached too
+    assert "<untrusted-data" in opening["text"]
+    assert "ignore previous instructions" in opening["text"]
+    # submit_report is strict: the API constrains the report to its schema.
+    submit = next(t for t in sent["tools"] if t["name"] == "submit_report")
+    assert submit["strict"] is True
+    assert submit["input_schema"]["additionalProperties"] is False
 
 
 def test_tool_results_go_back_in_one_user_message() -> None:
@@ -132,9 +138,11 @@ def test_max_tokens_turn_is_followed_by_a_brevity_nudge() -> None:
     brain = make_brain(api, FakeClock())
     turn = brain.next_turn(state, TOOLS)
     assert turn.stop_reason == "max_tokens" and not turn.calls
+    # The turn was asked again with more room, up to the cap, before giving up.
+    assert [r["max_tokens"] for r in api.requests] == [4096, 8192, 16384]
     state.turns.append(Turn(index=0, text=turn.text, stop_reason=turn.stop_reason))
     brain.next_turn(state, TOOLS)
-    assert "cut off" in api.requests[1]["messages"][-1]["content"]
+    assert "cut off" in api.requests[3]["messages"][-1]["content"][0]["text"]
 
 
 def test_429_honours_retry_after_then_succeeds() -> None:
@@ -194,5 +202,27 @@ def test_final_turn_forces_submit_report() -> None:
     assert turn.calls[0].name == "submit_report"
     sent = api.requests[0]
     assert sent["tool_choice"] == {"type": "tool", "name": "submit_report"}
-    assert [t["name"] for t in sent["tools"]] == ["submit_report"]
+    assert [t["name"] for t in sent["tools"]] == ["submit_report"]  # no earlier turn in this brain
     assert "step limit reached" in str(sent["messages"][-1]["content"])
+
+
+def test_final_turn_keeps_the_tools_of_every_turn_so_the_cache_still_hits() -> None:
+    api = FakeMessagesAPI([ok(message([text("x")], stop_reason="end_turn")), ok(message([]))])
+    brain = make_brain(api, FakeClock())
+    state = make_state()
+    brain.next_turn(state, TOOLS)
+    submit = next(s for s in ledger_schemas() if s["name"] == "submit_report")
+    brain.final_turn(state, "step limit reached (30/30)", submit)
+    first, final = api.requests
+    assert final["tools"] == first["tools"] and final["system"] == first["system"]
+    assert final["tool_choice"] == {"type": "tool", "name": "submit_report"}
+
+
+def test_the_localization_tool_is_named_only_when_it_is_offered() -> None:
+    from agent.brains.claude.prompt import system_prompt
+
+    assert "rank_components" not in system_prompt(["query_logs", "submit_report"])
+    offered = system_prompt(["rank_components", "query_logs"])
+    assert "call rank_components first" in offered
+    # Stable for a given tool set: the cached prefix does not change between requests.
+    assert offered == system_prompt(["query_logs", "rank_components"])

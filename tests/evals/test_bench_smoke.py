@@ -28,6 +28,13 @@ def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
         "peak_rss_mb",
         "tool_wait_ms",
         "tool_exec_ms",
+        "claude_8turn_usd",
+        "claude_24turn_usd",
+        "claude_cached_share_from_turn3",
     ):
         assert report["results"][key] is not None, key
     assert list(report["bundles"]) == ["checkout-5xx-0412"]
+    # The scripted Claude runs went through the SDK: one request per turn, each with usage.
+    claude = report["claude"]
+    assert claude["claude_8turn"]["turns"] == 8 and claude["claude_24turn"]["turns"] == 24
+    assert claude["claude_8turn"]["cached_share_per_turn"][0] == 0.0  # nothing cached yet

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
-from anthropic_fakes import FakeMessagesAPI, error_body, message, ok, text, tool_use
+from anthropic_fakes import FakeMessagesAPI, SleepClock, error_body, message, ok, text, tool_use
 from incidents import bundle_params
 from replay_run import investigate_replay
 
@@ -17,19 +18,8 @@ from agent.report.model import Report
 BUNDLE = next(p for p in bundle_params() if p.values[0] == "checkout-5xx-0412")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
-
-
 def run(
-    env: ReplayEnvironment, api: FakeMessagesAPI, clock: Clock, deadline: float = 300.0
+    env: ReplayEnvironment, api: FakeMessagesAPI, clock: SleepClock, deadline: float = 300.0
 ) -> tuple[Report, object]:
     brain = ClaudeBrain(
         api.client(),
@@ -57,6 +47,8 @@ def test_multi_turn_parallel_calls_malformed_input_and_429(
                         "toolu_b", "deployment_history", {"namespace": "shop", "lookback": "1h"}
                     ),
                     tool_use("toolu_c", "query_logs", {"query": 42}),
+                    tool_use("toolu_l", "log_labels", {}),
+                    tool_use("toolu_x", "log_labels", {"namespace": "kube-system"}),
                 ]
             )
         ),
@@ -75,7 +67,7 @@ def test_multi_turn_parallel_calls_malformed_input_and_429(
                 ]
             )
         ),
-        ok(message([text("cut off mid-thou")], stop_reason="max_tokens")),
+        *[ok(message([text("cut off mid-thou")], stop_reason="max_tokens"))] * 3,
         ok(
             message(
                 [
@@ -93,7 +85,7 @@ def test_multi_turn_parallel_calls_malformed_input_and_429(
         ),
     ]
     api = FakeMessagesAPI(script)
-    clock = Clock()
+    clock = SleepClock()
     report, _state = run(env, api, clock)
     assert report.status == "complete"
     assert report.brain == "claude:claude-sonnet-5-5"
@@ -101,12 +93,32 @@ def test_multi_turn_parallel_calls_malformed_input_and_429(
     # The malformed call went back to the model as a correctable error, in the same message
     # as the two good results.
     results = api.requests[2]["messages"][2]["content"]
-    assert [r["tool_use_id"] for r in results] == ["toolu_a", "toolu_b", "toolu_c"]
+    assert results[-1]["type"] == "text" and results[-1]["text"].startswith("Status after")
+    results = results[:-1]
+    ids = [r["tool_use_id"] for r in results]
+    assert ids == ["toolu_a", "toolu_b", "toolu_c", "toolu_l", "toolu_x"]
     assert results[2]["is_error"] is True and "query" in results[2]["content"]
+    # Loki label discovery lists the labels of the namespaces in scope, through the policy,
+    # which refuses a namespace outside the scope.
+    assert results[3]["is_error"] is False, results[3]["content"]
+    assert "labels on" in results[3]["content"]
+    assert "namespace (" in results[3]["content"]
+    assert results[4]["is_error"] is True and "kube-system" in results[4]["content"]
+    # The first message briefs the model on this investigation before the (untrusted) alert.
+    opening = api.requests[0]["messages"][0]["content"][0]["text"]
+    assert "- Now: 2025-11-18T14:24:00Z" in opening
+    assert "Namespaces in scope: data, shop." in opening
+    assert "log_labels 4" in opening and "40 backend calls in all" in opening
+    assert opening.index("Investigation context") < opening.index("<untrusted-data")
+    # The prefix (tools, then system) is byte-identical on every request.
+    assert len({json.dumps([r["tools"], r["system"]]) for r in api.requests}) == 1
     assert results[0]["is_error"] is False and "<untrusted-data" in results[0]["content"]
     # After max_tokens the model is told to be brief.
-    assert "cut off" in str(api.requests[4]["messages"][-1]["content"])
-    assert report.usage.input_tokens == 4 * 1200 and report.usage.cost_usd > 0
+    # The text-only answer cut off at max_tokens was asked again with more room (8192, then
+    # 16384: the script repeats it), then the model is told to be brief.
+    assert [r["max_tokens"] for r in api.requests[3:6]] == [4096, 8192, 16384]
+    assert "cut off" in str(api.requests[6]["messages"][-1]["content"])
+    assert report.usage.input_tokens == 6 * 1200 and report.usage.cost_usd > 0
     assert report.root_cause is not None and report.root_cause.component == "payments"
 
 
@@ -133,7 +145,7 @@ def test_repeated_529_until_deadline_gives_a_degraded_partial_report(
     api = FakeMessagesAPI(
         lambda i: first if i == 0 else (529, error_body("overloaded_error", "Overloaded"), {})
     )
-    clock = Clock()
+    clock = SleepClock()
     report, _ = run(env, api, clock, deadline=120.0)
     assert report.status == "partial"
     assert report.degraded_reason is not None and "degraded" in report.degraded_reason

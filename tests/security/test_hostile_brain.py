@@ -24,6 +24,7 @@ READ_ONLY_TOOLS = {
     "query_metrics",
     "list_metrics",
     "query_logs",
+    "log_labels",
     "pod_status",
     "deployment_history",
     "k8s_events",

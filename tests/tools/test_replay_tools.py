@@ -81,6 +81,8 @@ def calls(alert: Alert) -> list[tuple[str, dict[str, Any]]]:
         ("trace_lookup", {"errors_only": True}),
         ("trace_lookup", {"service": service, "lookback": "30m"}),
         ("service_graph", {}),
+        ("log_labels", {}),
+        ("log_labels", {"namespace": ns, "label": "app"}),
     ]
 
 

@@ -11,6 +11,7 @@ from tools.catalog import all_tools
 from tools.clients import Backends, LokiReader
 from tools.logs import LogsQuery, fetch_lines, query_logs
 from tools.metrics import MetricsQuery, query_metrics
+from tools.schema import TIME_FIELDS
 from tools.timerange import parse_duration
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -42,13 +43,15 @@ def closed_port_url() -> str:
 def test_catalog_names_docstrings_and_schemas() -> None:
     tools = all_tools()
     names = [t.name for t in tools]
-    assert len(names) == len(set(names)) == 9
+    assert len(names) == len(set(names)) == 10
     for tool in tools:
         assert len(tool.description) > 80, tool.name
         schema = tool.schema()
         assert schema["input_schema"]["type"] == "object"
-        for prop in schema["input_schema"].get("properties", {}).values():
-            assert prop.get("description"), (tool.name, prop)
+        for name, prop in schema["input_schema"].get("properties", {}).items():
+            # The time range is described once, in the system prompt.
+            assert prop.get("description") or name in TIME_FIELDS, (tool.name, prop)
+            assert "title" not in prop and "anyOf" not in prop, (tool.name, prop)
 
 
 @pytest.mark.parametrize("tool_name", [t.name for t in all_tools() if t.needs_backend])
@@ -61,6 +64,7 @@ def test_every_backend_tool_reports_missing_backend_as_gap(tool_name: str) -> No
         "pod_status": {"namespace": "shop", "label_selector": "app=x"},
         "deployment_history": {"namespace": "shop"},
         "k8s_events": {"namespace": "shop"},
+        "log_labels": {},
         "trace_lookup": {},
         "service_graph": {},
     }
