@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         payload = {
             "templates": [
-                {"id": t.id, "template": t.template, "count": t.count} for t in result.templates
+                {"id": t.id, "template": t.template, "count": t.count, "labels": list(t.labels)}
+                for t in result.templates
             ],
             "assignments": result.assignments,
         }

@@ -1,23 +1,18 @@
-"""Turn a raw log line into the token list the template miner clusters.
+"""Typed masks for the variable parts of a log message, so templates say what kind of value varied.
 
-Variable parts are masked *before* clustering, with typed masks (``<TS>``, ``<UUID>``, ``<IP>``,
-``<HEX>``, ``<DUR>``, ``<NUM>``, ``<STR>``) so that ids and numbers never split an event into many
-templates and the template still says what kind of value varied.
+Well-known value shapes are replaced *before* clustering, with typed masks (``<TS>``, ``<UUID>``,
+``<IP>``, ``<HOST>``, ``<HEX>``, ``<DUR>``, ``<NUM>``), so ids and numbers never split an event and the
+template still reads ``connected to <IP> in <DUR>``. What the masks miss (``blk_-42``, host
+names, paths, words that vary) is decided by :mod:`agent.logs.shape` and the miner.
 
-JSON lines (``{…}``) are templated from their message field: the first of ``msg``, ``message``,
-``log``, ``error`` (with ``error`` appended as ``error=…`` when a message is also present), after
-the lower-cased level (``level``/``lvl``/``severity``) when there is one. Other JSON fields are
-dropped: they are mostly request-scoped values that would only split templates. A JSON object
-without a message field is templated by its sorted key names, so lines of one shape group.
+``text_of`` is kept for callers that want the message of a raw line (JSON, logfmt or text).
 """
 
 from __future__ import annotations
 
-import json
 import re
 
-_MESSAGE_KEYS = ("msg", "message", "log", "error", "err")
-_LEVEL_KEYS = ("level", "lvl", "severity", "levelname")
+from agent.logs.structured import split_message
 
 # Order matters: wider shapes (timestamps, UUIDs, IPs) go before the numbers inside them.
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -25,70 +20,37 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
             r"|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
-            r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\b"
+            r"|\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
+            r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+\d{1,2}\b"
         ),
         "<TS>",
     ),
     (re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b"), "<UUID>"),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"), "<IP>"),
+    # host:port as a whole token (github.com:443, wpad:80); host names are lower case.
+    (re.compile(r"(?<![\w.:/<>-])[a-z][a-z0-9.-]*:\d{1,5}(?=[\s,;)\]]|$)"), "<HOST>"),
     # Kubernetes pod names: keep the workload name, mask the ReplicaSet hash and pod suffix.
     (re.compile(r"\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-[a-z0-9]{8,10}-[a-z0-9]{5}\b"), r"\1-<*>"),
     (re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[a-f]*\d)(?=\d*[a-f])[0-9a-f]{8,}\b"), "<HEX>"),
     (
-        re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)(?:\d+(?:\.\d+)?(?:ms|s|m))*\b"),
+        re.compile(
+            r"(?<![\w.])\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)(?:\d+(?:\.\d+)?(?:ms|s|m))*\b"
+            # clock-style durations (00:02, 1:02:03) once full timestamps are gone
+            r"|(?<![\w.:])\d+:\d{2}(?::\d{2})?(?![\w:])"
+        ),
         "<DUR>",
     ),
     (re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[KMGT]i?B?|%|[eE][-+]?\d+)?(?![\w.])"), "<NUM>"),
-    # Quoted strings except the values of message-like keys, which are the event itself.
-    (
-        re.compile(r"(?<!msg=)(?<!message=)(?<!error=)(?<!err=)\"(?:[^\"\\]|\\.)*\""),
-        "<STR>",
-    ),
-    # Values of id-like logfmt keys (request_id=abc, user=bob) are per-request by definition.
-    (
-        re.compile(
-            r"\b((?:\w+_)?(?:id|uid|user|username|trace|span|request|session|pod|host))="
-            r"(?!<)[^\s\"]+",
-            re.I,
-        ),
-        r"\1=<*>",
-    ),
 )
 
 
-def _message_of(obj: dict[str, object]) -> str:
-    level = next((obj[k] for k in _LEVEL_KEYS if isinstance(obj.get(k), str)), None)
-    msg_key = next((k for k in _MESSAGE_KEYS if isinstance(obj.get(k), str)), None)
-    if msg_key is None:
-        return " ".join(f"{k}=<*>" for k in sorted(obj))
-    parts = [str(level).lower()] if level else []
-    parts.append(str(obj[msg_key]))
-    for extra in ("error", "err"):
-        if extra != msg_key and isinstance(obj.get(extra), str):
-            parts.append(f"{extra}={obj[extra]}")
-    return " ".join(parts)
-
-
-def text_of(line: str) -> str:
-    """Return the text to template: the line itself, or a JSON line's level and message."""
-    stripped = line.strip()
-    if stripped.startswith("{") and stripped.endswith("}"):
-        try:
-            obj = json.loads(stripped)
-        except ValueError:
-            return stripped
-        if isinstance(obj, dict):
-            return _message_of(obj)
-    return stripped
-
-
 def mask(text: str) -> str:
-    """Replace the variable parts of ``text`` with typed masks such as ``<NUM>``."""
+    """Replace the well-known variable shapes in ``text`` with typed masks such as ``<NUM>``."""
     for pattern, replacement in _MASKS:
         text = pattern.sub(replacement, text)
     return text
 
 
-def tokens_of(line: str) -> list[str]:
-    """Return the masked, whitespace-split tokens of one raw log line."""
-    return mask(text_of(line)).split()
+def text_of(line: str) -> str:
+    """Return the text to template: the line itself, or a structured line's message field."""
+    return split_message(line)[0]

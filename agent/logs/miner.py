@@ -1,15 +1,23 @@
-"""A Drain-style online log template miner.
+"""An online log template miner: exact shapes first, then words that vary become parameters.
 
-Drain (He et al., ICWS 2017) clusters lines in a fixed-depth prefix tree: the first level splits
-by token count, the next ``depth - 3`` levels by leading tokens (drain3's convention: the default
-depth 4 branches on the first token only), and each leaf holds a few
-clusters compared by token-wise similarity. A line joins the most similar cluster if the
-similarity reaches ``sim_threshold``, turning differing positions into ``<*>``; otherwise it
-starts a new cluster. Masking (``agent.logs.masking``) runs first, so most variables never
-reach the tree.
+Each line is reduced to a *shape* (:mod:`agent.logs.shape`): typed masks, then parameters by
+form (digits, paths, dotted names) merged into ``<*>`` slots, every other word kept. Lines with
+the same shape are one template, with no similarity threshold — a threshold is what makes
+Drain merge ``VM Started`` with ``VM Paused`` and split ``95 bytes sent`` from ``95 bytes
+(0.09 KB) sent``.
 
-Ids are assigned 1, 2, 3… in order of first appearance, so the same input in the same order
-always gives the same ids and templates.
+Words that are parameters without looking like one (user names, host names, table names) are
+found from position statistics, as in Brain (Yu et al., 2023): templates that are equal except
+at one word position form a *column*; once ``min_variants`` different words have been seen in
+a column, the position is a parameter and those templates merge into one with ``<*>`` there. A
+word seen in only a few variants (``GET``/``POST``, ``startup``/``shutdown``, ``true``/``false``)
+stays template text, since few-valued words are usually what tells two log statements apart.
+The decision is one rule for every system: no per-system masks or thresholds.
+
+Streaming and ids: templates are refined as lines arrive. Ids are 1, 2, 3… in order of first
+appearance. When templates merge, the oldest id survives and the others resolve to it
+(:meth:`TemplateMiner.resolve`), so an id never changes meaning within one miner; ``mine``
+returns resolved assignments. The same lines in the same order give the same ids and templates.
 """
 
 from __future__ import annotations
@@ -17,19 +25,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from agent.logs.masking import tokens_of
+from agent.logs.masking import mask
+from agent.logs.shape import WILDCARD, Shape, shape_of
+from agent.logs.structured import split_message
 
-WILDCARD = "<*>"
-_ANY_CHILD = "<*>"  # tree key for leading tokens that are variable or overflow max_children
+# Five different words at one position make it a parameter. Fewer are usually alternatives
+# written out in code (an HTTP method, a state, a boolean); a parameter (user, host, file) takes
+# many values. One constant for every system, never tuned per system.
+MIN_VARIANTS = 5
+# Masked messages whose shape is remembered: logs repeat shapes, so most lines skip tokenising.
+_SHAPE_CACHE = 8192
 
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """One mined template: its id, its text with ``<*>``/typed masks, and how many lines."""
+    """One mined template: its id, its text with ``<*>``/typed masks, how many lines, labels."""
 
     id: int
     template: str
     count: int
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,106 +56,143 @@ class MiningResult:
 
 
 class _Cluster:
-    __slots__ = ("count", "id", "tokens")
+    __slots__ = ("count", "display", "id", "key", "labels", "merged_into")
 
-    def __init__(self, cluster_id: int, tokens: list[str]) -> None:
+    def __init__(self, cluster_id: int, shape: Shape) -> None:
         self.id = cluster_id
-        self.tokens = tokens
-        self.count = 1
+        self.key = shape.key
+        self.display = shape.display
+        self.count = 0
+        self.labels: set[str] = set()
+        self.merged_into: _Cluster | None = None
 
 
-class _Node:
-    __slots__ = ("children", "clusters")
-
-    def __init__(self) -> None:
-        self.children: dict[str, _Node] = {}
-        self.clusters: list[_Cluster] = []
+def _join(a: tuple[str, ...], b: tuple[str, ...], wildcard: str) -> tuple[str, ...]:
+    """Element-wise: keep what two equal-length sequences agree on, ``wildcard`` elsewhere."""
+    return tuple(x if x == y else wildcard for x, y in zip(a, b, strict=True))
 
 
-def _is_variable(token: str) -> bool:
-    # Drain's rule: a token with digits is probably a parameter, so it must not pick a branch.
-    return "<" in token or any(ch.isdigit() for ch in token)
+def _join_display(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        x if x == y else x[: len(x) - len(x.lstrip())] + WILDCARD for x, y in zip(a, b, strict=True)
+    )
+
+
+def _can_vary(token: str) -> bool:
+    # Words can turn out to be parameters; punctuation and existing slots cannot.
+    return token != WILDCARD and (len(token) > 1 or token.isalnum())
 
 
 class TemplateMiner:
     """Mines templates from log lines one at a time."""
 
-    def __init__(
-        self, *, depth: int = 4, sim_threshold: float = 0.45, max_children: int = 100
-    ) -> None:
+    def __init__(self, *, min_variants: int = MIN_VARIANTS) -> None:
         """Create an empty miner.
 
         Args:
-            depth: Tree depth counting root, length level and leaf (drain3's default 4).
-            sim_threshold: Minimum share of equal tokens for a line to join a cluster.
-            max_children: Branching cap per node; overflow goes to a shared ``<*>`` child.
+            min_variants: Different words at one position after which it is a parameter.
         """
-        if depth < 3:
-            raise ValueError(f"depth must be at least 3, got {depth}")
-        if not 0.0 <= sim_threshold <= 1.0:
-            raise ValueError(f"sim_threshold must be within [0, 1], got {sim_threshold}")
-        self._prefix_levels = depth - 3
-        self._threshold = sim_threshold
-        self._max_children = max_children
-        self._root = _Node()
+        if min_variants < 2:
+            raise ValueError(f"min_variants must be at least 2, got {min_variants}")
+        self._min_variants = min_variants
         self._clusters: list[_Cluster] = []
+        self._by_key: dict[tuple[str, ...], _Cluster] = {}
+        # Templates with word slots, by key length: a new shape may fit one of them.
+        self._general: dict[int, list[_Cluster]] = {}
+        # (position, hash of the key without that position) -> word -> template. A hash keeps
+        # memory linear in the key length; a 64-bit collision only merges two column counts.
+        self._columns: dict[tuple[int, int], dict[str, _Cluster]] = {}
+        self._shapes: dict[str, Shape] = {}
 
     def add(self, line: str) -> int:
-        """Add one raw log line and return the id of the template it belongs to."""
-        tokens = tokens_of(line)
-        leaf = self._leaf(tokens)
-        best = self._best_match(leaf.clusters, tokens)
-        if best is None:
-            best = _Cluster(len(self._clusters) + 1, tokens)
-            self._clusters.append(best)
-            leaf.clusters.append(best)
-        else:
-            best.count += 1
-            if best.tokens != tokens:
-                best.tokens = [
-                    a if a == b else WILDCARD for a, b in zip(best.tokens, tokens, strict=True)
-                ]
-        return best.id
+        """Add one raw log line and return the id of the template it belongs to now."""
+        message, labels = split_message(line)
+        masked = mask(message)
+        shape = self._shapes.get(masked)
+        if shape is None:
+            if len(self._shapes) >= _SHAPE_CACHE:
+                self._shapes.clear()
+            shape = self._shapes[masked] = shape_of(masked)
+        cluster = self._by_key.get(shape.key)
+        cluster = self._place(shape) if cluster is None else self._current(cluster)
+        cluster.count += 1
+        if shape.display != cluster.display:
+            cluster.display = _join_display(cluster.display, shape.display)
+        if labels:
+            cluster.labels.update(labels)
+        return cluster.id
+
+    def resolve(self, template_id: int) -> int:
+        """Return the id that ``template_id`` (returned by ``add`` earlier) has been merged into."""
+        if not 1 <= template_id <= len(self._clusters):
+            raise KeyError(template_id)
+        return self._current(self._clusters[template_id - 1]).id
 
     def templates(self) -> list[Template]:
-        """Return the templates mined so far, in id order."""
-        return [Template(c.id, " ".join(c.tokens), c.count) for c in self._clusters]
+        """Return the templates mined so far, in id order (merged ones are left out)."""
+        return [
+            Template(c.id, "".join(c.display).strip(), c.count, tuple(sorted(c.labels)))
+            for c in self._clusters
+            if c.merged_into is None
+        ]
 
-    def _leaf(self, tokens: list[str]) -> _Node:
-        node = self._root.children.setdefault(str(len(tokens)), _Node())
-        for token in tokens[: self._prefix_levels]:
-            key = _ANY_CHILD if _is_variable(token) else token
-            child = node.children.get(key)
-            if child is None:
-                if len(node.children) >= self._max_children:
-                    key = _ANY_CHILD
-                child = node.children.setdefault(key, _Node())
-            node = child
-        return node
+    @staticmethod
+    def _current(cluster: _Cluster) -> _Cluster:
+        while cluster.merged_into is not None:
+            cluster = cluster.merged_into
+        return cluster
 
-    def _best_match(self, clusters: list[_Cluster], tokens: list[str]) -> _Cluster | None:
-        best: _Cluster | None = None
-        best_key = (-1.0, -1)
-        n = len(tokens)
-        for cluster in clusters:
-            same = wild = 0
-            for a, b in zip(cluster.tokens, tokens, strict=True):
-                if a == WILDCARD:
-                    wild += 1
-                elif a == b:
-                    same += 1
-            # An empty line matches the (only possible) empty template fully.
-            sim = same / n if n else 1.0
-            key = (sim, wild)  # ties go to the more general template, as in Drain
-            if key > best_key:
-                best, best_key = cluster, key
-        if best is None or best_key[0] < self._threshold:
-            return None
-        return best
+    def _place(self, shape: Shape) -> _Cluster:
+        key = shape.key
+        for general in self._general.get(len(key), ()):
+            if all(g in (WILDCARD, k) for g, k in zip(general.key, key, strict=True)):
+                self._by_key[key] = general
+                return general
+        cluster = _Cluster(len(self._clusters) + 1, shape)
+        self._clusters.append(cluster)
+        self._by_key[key] = cluster
+        return self._register(cluster)
+
+    def _register(self, cluster: _Cluster) -> _Cluster:
+        """Count ``cluster``'s words in their columns; merge a column that reached the limit."""
+        key = cluster.key
+        words = sum(1 for token in key if _can_vary(token))
+        for i, token in enumerate(key):
+            # A word can vary only next to another word: a one-word message is its template.
+            if token != WILDCARD and (words < 2 or not _can_vary(token)):
+                continue
+            column = self._columns.setdefault((i, hash((key[:i], key[i + 1 :]))), {})
+            column.setdefault(token, cluster)
+            # A position that holds a parameter in some lines is a parameter in all of them.
+            needed = 2 if WILDCARD in column else self._min_variants
+            if len(column) >= needed:
+                members = {self._current(c).id: self._current(c) for c in column.values()}
+                if len(members) >= needed:
+                    return self._merge(sorted(members.values(), key=lambda c: c.id))
+        return cluster
+
+    def _merge(self, members: list[_Cluster]) -> _Cluster:
+        survivor, others = members[0], members[1:]
+        if any(len(o.key) != len(survivor.key) for o in others):
+            return survivor  # a hash collision between columns of different lengths
+        for other in others:
+            survivor.key = _join(survivor.key, other.key, WILDCARD)
+            survivor.display = _join_display(survivor.display, other.display)
+            survivor.count += other.count
+            survivor.labels |= other.labels
+            other.merged_into = survivor
+        self._by_key[survivor.key] = survivor
+        length = len(survivor.key)
+        general = [c for c in self._general.get(length, ()) if c.merged_into is None]
+        if survivor not in general:
+            general.append(survivor)
+        self._general[length] = general
+        # The new slot may complete another column (a second varying word): count again.
+        return self._register(survivor)
 
 
 def mine(lines: Iterable[str], miner: TemplateMiner | None = None) -> MiningResult:
-    """Mine ``lines`` and return the templates and each line's template id.
+    """Mine ``lines`` and return the templates and each line's (resolved) template id.
 
     Args:
         lines: Raw log lines (plain text, logfmt or JSON), without trailing newlines.
@@ -148,4 +200,4 @@ def mine(lines: Iterable[str], miner: TemplateMiner | None = None) -> MiningResu
     """
     miner = miner if miner is not None else TemplateMiner()
     assignments = [miner.add(line) for line in lines]
-    return MiningResult(miner.templates(), assignments)
+    return MiningResult(miner.templates(), [miner.resolve(a) for a in assignments])

@@ -35,8 +35,8 @@ def test_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert set(out) == {"templates", "assignments"}
     assert out["assignments"] == [1, 2, 1]
     assert out["templates"] == [
-        {"id": 1, "template": "connected to <IP> in <DUR>", "count": 2},
-        {"id": 2, "template": "disk full on /dev/sda1", "count": 1},
+        {"id": 1, "template": "connected to <IP> in <DUR>", "count": 2, "labels": []},
+        {"id": 2, "template": "disk full on /dev/sda1", "count": 1, "labels": []},
     ]
 
 

@@ -72,6 +72,19 @@ class TemplateFacts:
         example = shorten(record.line)
         if len(self.examples) < 2 and example not in self.examples:
             self.examples.append(example)
+        self._add_source(record)
+
+    def absorb(self, other: TemplateFacts) -> None:
+        """Count the window lines of a template that turned out to be this one."""
+        self.count += other.count
+        self.first_ns = min(self.first_ns, other.first_ns) if self.first_ns else other.first_ns
+        self.last_ns = max(self.last_ns, other.last_ns)
+        for example in other.examples:
+            if len(self.examples) < 2 and example not in self.examples:
+                self.examples.append(example)
+        self.sources.update(other.sources)
+
+    def _add_source(self, record: LogRecord) -> None:
         for key in SOURCE_LABELS:
             if key in record.labels:
                 self.sources[f"{key}={record.labels[key]}"] += 1
@@ -102,10 +115,21 @@ def cluster(
     for record in sorted(window, key=lambda r: r.ts_ns):
         tid = miner.add(record.line)
         facts.setdefault(tid, TemplateFacts(id=tid)).add(record)
-    for record in baseline or ():
-        tid = miner.add(record.line)
-        if tid in facts:
-            facts[tid].baseline_count += 1
+    baseline_ids = [miner.add(record.line) for record in baseline or ()]
+    # Templates can merge as lines arrive (a word turns out to vary): count under the final id.
+    merged: dict[int, TemplateFacts] = {}
+    for item in facts.values():
+        final = miner.resolve(item.id)
+        if final in merged:
+            merged[final].absorb(item)
+        else:
+            item.id = final
+            merged[final] = item
+    facts = merged
+    for tid in baseline_ids:
+        final = miner.resolve(tid)
+        if final in facts:
+            facts[final].baseline_count += 1
     texts = {t.id: t.template for t in miner.templates()}
     for item in facts.values():
         item.template = shorten(texts.get(item.id, ""))
