@@ -28,7 +28,7 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b"), "<UUID>"),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"), "<IP>"),
     # host:port as a whole token (github.com:443, wpad:80); host names are lower case.
-    (re.compile(r"(?<![\w.:/<>-])[a-z][a-z0-9.-]*:\d{1,5}(?=[\s,;)\]]|$)"), "<HOST>"),
+    (re.compile(r"(?<![\w.:/<>-])[a-z][a-z0-9.-]*:\d{2,5}(?=[\s,;)\]]|$)"), "<HOST>"),
     # Kubernetes pod names: keep the workload name, mask the ReplicaSet hash and pod suffix.
     (re.compile(r"\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-[a-z0-9]{8,10}-[a-z0-9]{5}\b"), r"\1-<*>"),
     (re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[a-f]*\d)(?=\d*[a-f])[0-9a-f]{8,}\b"), "<HEX>"),

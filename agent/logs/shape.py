@@ -22,13 +22,16 @@ from typing import Any
 WILDCARD = "<*>"
 
 # A path or URL runs to the next space or bracket, query string included; other words stop at
-# punctuation; anything else is one punctuation piece.
+# punctuation; a quoted value after "=" (tag="View Lock") is one piece, a parameter as in
+# logfmt; anything else is one punctuation piece.
 _PIECE = re.compile(
-    r"(\s*)(?:((?:[A-Za-z][\w+.-]*://|/)[^\s\"'()\[\]{},;]*|[^\s=,;:()\[\]{}\"'|]+)|(\S))"
+    r"(\s*)(?:((?:[A-Za-z][\w+.-]*://|/)[^\s\"'()\[\]{},;]*|[^\s=,;:()\[\]{}\"'|]+)"
+    r"|(?<==)(\"(?:[^\"\\]|\\.)*\")|(\S))"
 )
 _DIGIT = re.compile(r"\d")
 _TYPED = re.compile(r"<[A-Z]+>|<\*>")
-_PATH = re.compile(r"^(?:\w+:)?/{1,2}[^/\s]+/|^/[\w.\-]+$|//")
+# Paths (/a, a/b/c), URLs, and Java-style component names (com.example.app/.MainActivity).
+_PATH = re.compile(r"^/[\w.\-]|/[^/]*/|//|/.*\.|\..*/")
 _DOTTED = re.compile(r"^[\w\-$@]+(?:\.[\w\-$@]+){2,}$")
 _OPEN = {")": "(", "]": "[", "}": "{"}
 _GLUE = frozenset(":,;|")
@@ -84,7 +87,10 @@ def shape_of(text: str) -> Shape:
     """Return the grouping key and the display pieces of one masked message."""
     out: list[_Piece] = []
     for match in _PIECE.finditer(text):
-        sep, word, punct = match.group(1), match.group(2), match.group(3)
+        sep, word, quoted, punct = match.groups()
+        if quoted is not None:
+            _append_parameter(out, sep, quoted)
+            continue
         if word is not None:
             variable = is_parameter(word)
             if out and out[-1][2] and (variable or word.lower() in UNITS):
