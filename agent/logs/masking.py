@@ -44,8 +44,16 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_MAY_MASK = re.compile(r"\d|[a-z0-9]-[a-z0-9]{5}\b|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
+# Every mask matches digits only through \d or [0-9…] classes, so which masks apply, and where,
+# depends on where the digits are, not on their values: lines equal after this map mask alike.
+DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+
+
 def mask(text: str) -> str:
     """Replace the well-known variable shapes in ``text`` with typed masks such as ``<NUM>``."""
+    if not _MAY_MASK.search(text):
+        return text  # each shape holds a digit, a month name or a pod-name suffix
     for pattern, replacement in _MASKS:
         text = pattern.sub(replacement, text)
     return text

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from agent.logs.masking import mask
+from agent.logs.masking import DIGITS_TO_ZERO, mask
 from agent.logs.shape import WILDCARD, Shape, shape_of
 from agent.logs.structured import split_message
 
@@ -33,7 +33,7 @@ from agent.logs.structured import split_message
 # written out in code (an HTTP method, a state, a boolean); a parameter (user, host, file) takes
 # many values. One constant for every system, never tuned per system.
 MIN_VARIANTS = 5
-# Masked messages whose shape is remembered: logs repeat shapes, so most lines skip tokenising.
+# Message patterns whose shape is remembered; cleared when full, so memory stays bounded.
 _SHAPE_CACHE = 8192
 
 
@@ -107,15 +107,20 @@ class TemplateMiner:
     def add(self, line: str) -> int:
         """Add one raw log line and return the id of the template it belongs to now."""
         message, labels = split_message(line)
-        masked = mask(message)
-        shape = self._shapes.get(masked)
+        # Lines that differ only in digit values have one shape (see DIGITS_TO_ZERO), so most
+        # lines skip masking and tokenising; only the raw digits left in the display can differ.
+        pattern = message.translate(DIGITS_TO_ZERO)
+        shape = self._shapes.get(pattern)
+        exact = shape is None
         if shape is None:
             if len(self._shapes) >= _SHAPE_CACHE:
                 self._shapes.clear()
-            shape = self._shapes[masked] = shape_of(masked)
+            shape = self._shapes[pattern] = shape_of(mask(message))
         cluster = self._by_key.get(shape.key)
         cluster = self._place(shape) if cluster is None else self._current(cluster)
         cluster.count += 1
+        if not exact and any(cluster.display[i][-3:] != WILDCARD for i in shape.raw_digits):
+            shape = shape_of(mask(message))  # its raw values may still widen the display
         if shape.display != cluster.display:
             cluster.display = _join_display(cluster.display, shape.display)
         if labels:

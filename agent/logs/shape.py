@@ -56,6 +56,9 @@ class Shape:
 
     key: tuple[str, ...]
     display: tuple[str, ...]
+    # Display positions still showing raw digits (blk_-42, /dev/sda1): the values there can
+    # differ between lines that mask alike.
+    raw_digits: tuple[int, ...] = ()
 
 
 def is_parameter(word: str) -> bool:
@@ -113,7 +116,10 @@ def shape_of(text: str) -> Shape:
             out.append([sep, punct, False])
     key = tuple(WILDCARD if variable else piece for _, piece, variable in out)
     display = tuple(f"{sep}{piece}" for sep, piece, _ in out)
-    return Shape(key, display)
+    raw = tuple(
+        i for i, (_, piece, variable) in enumerate(out) if variable and _DIGIT.search(piece)
+    )
+    return Shape(key, display, raw)
 
 
 def _append_parameter(out: list[_Piece], sep: str, shown: str) -> None:

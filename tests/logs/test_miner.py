@@ -147,6 +147,15 @@ def test_variable_length_lists_and_empty_values() -> None:
     assert a[0] == a[1] and a[2] == a[3] != a[0]
 
 
+def test_display_widens_where_raw_values_differ() -> None:
+    # Lines that differ only in digit values share a cached shape; the display must still
+    # notice which raw values varied, and keep the ones that did not.
+    result = mine(["disk full on /dev/sda1 (7 tries)", "disk full on /dev/sda2 (8 tries)"])
+    assert [t.template for t in result.templates] == ["disk full on <*> (<NUM> tries)"]
+    same = mine(["disk full on /dev/sda1 (7 tries)", "disk full on /dev/sda1 (8 tries)"])
+    assert [t.template for t in same.templates] == ["disk full on /dev/sda1 (<NUM> tries)"]
+
+
 def test_ids_are_first_appearance_order_and_deterministic() -> None:
     lines = sample_lines(600, seed=7)
     first, second = mine(lines), mine(lines)
