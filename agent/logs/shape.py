@@ -25,13 +25,13 @@ WILDCARD = "<*>"
 # punctuation; a quoted value after "=" (tag="View Lock") is one piece, a parameter as in
 # logfmt; anything else is one punctuation piece.
 _PIECE = re.compile(
-    r"(\s*)(?:((?:[A-Za-z][\w+.-]*://|/)[^\s\"'()\[\]{},;]*|[^\s=,;:()\[\]{}\"'|]+)"
+    r"(\s*)(?:((?:[A-Za-z][\w+.-]*://|[A-Za-z]:\\|/)[^\s\"'()\[\]{},;]*|[^\s=,;:()\[\]{}\"'|]+)"
     r"|(?<==)(\"(?:[^\"\\]|\\.)*\")|(\S))"
 )
 _DIGIT = re.compile(r"\d")
 _TYPED = re.compile(r"<[A-Z]+>|<\*>")
-# Paths (/a, a/b/c), URLs, and Java-style component names (com.example.app/.MainActivity).
-_PATH = re.compile(r"^/[\w.\-]|/[^/]*/|//|/.*\.|\..*/")
+# Paths (/a, a/b/c, C:\a\b), URLs, Java-style component names (com.example.app/.MainActivity).
+_PATH = re.compile(r"^/[\w.\-]|/[^/]*/|//|/.*\.|\..*/|\\.*\\")
 _DOTTED = re.compile(r"^[\w\-$@]+(?:\.[\w\-$@]+){2,}$")
 _OPEN = {")": "(", "]": "[", "}": "{"}
 _GLUE = frozenset(":,;|")

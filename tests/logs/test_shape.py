@@ -34,6 +34,7 @@ def test_masks(text: str, expected: str) -> None:
         ("/var/log/syslog", True),
         ("/healthz", True),
         ("spark://driver", True),
+        ("\\Windows\\servicing\\Packages", True),
         ("com.tencent.mm/.ui.LauncherUI", True),
         ("com.android.server.am.ActivityManagerService", True),
         ("proxy.example.edu", True),
@@ -60,6 +61,7 @@ def test_values_spanning_several_tokens_fill_one_slot() -> None:
     assert _key("from 10.0.0.1 () at x") == _key("from 10.0.0.1 (host-1.example.net) at x")
     assert _key('tag="View Lock" name=a') == ("tag", "=", w, "name", "=", "a")
     assert _key("uid=0 euid=0") == ("uid", "=", w, "euid", "=", w)
+    assert _key(r"Loading C:\Windows\servicing\Packages done") == ("Loading", w, "done")
 
 
 def test_display_keeps_the_text_and_spacing() -> None:
