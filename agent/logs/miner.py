@@ -117,7 +117,10 @@ class TemplateMiner:
                 self._shapes.clear()
             shape = self._shapes[pattern] = shape_of(mask(message))
         cluster = self._by_key.get(shape.key)
-        cluster = self._place(shape) if cluster is None else self._current(cluster)
+        if cluster is None:
+            cluster = self._place(shape)
+        elif cluster.merged_into is not None:
+            cluster = self._by_key[shape.key] = self._current(cluster)
         cluster.count += 1
         if not exact and any(cluster.display[i][-3:] != WILDCARD for i in shape.raw_digits):
             shape = shape_of(mask(message))  # its raw values may still widen the display

@@ -1,8 +1,9 @@
 """Split a structured log line (JSON or logfmt) into the message to template and its labels.
 
 A JSON object or a logfmt line (``level=error msg="dial failed" addr=10.0.0.1``) is templated on
-its message field only — the first of ``msg``, ``message``, ``log``, ``error``, ``err`` — and
-every other key is returned as a label, so lines of one shape make one template whatever the
+its message field — the first of ``msg``, ``message``, ``log``, ``error``, ``err``, followed by
+``error=…`` when an error field accompanies a message — and every other key is returned as a
+label, so lines of one shape make one template whatever the
 key order and the values. A structured line without a message field is templated by its sorted
 key names, so records of one shape still group (a logfmt-looking line without one is prose
 with parameters and stays text). Anything else is returned unchanged with no
@@ -33,8 +34,14 @@ def _from_fields(fields: dict[str, str]) -> tuple[str, dict[str, str]]:
     key = next((k for k in MESSAGE_KEYS if fields.get(k)), None)
     if key is None:
         return " ".join(f"{k}=<*>" for k in sorted(fields)), fields
+    text = fields[key]
     labels = {k: v for k, v in fields.items() if k != key}
-    return fields[key], labels
+    # An error next to the message is part of the event: "upstream failed" with "connection
+    # refused" and with "timeout" are two different problems, not one template.
+    for extra in ("error", "err"):
+        if extra != key and labels.get(extra):
+            text = f"{text} {extra}={labels.pop(extra)}"
+    return text, labels
 
 
 def _json_fields(text: str) -> dict[str, str] | None:

@@ -183,10 +183,18 @@ def test_structured_lines_group_on_message_whatever_the_keys() -> None:
         'ts=2024-05-01T10:00:00Z level=info msg="payment 43 failed" order=3',
         json.dumps({"ts": 1, "code": 500}),
         json.dumps({"code": 404, "ts": 2}),
+        json.dumps(
+            {"msg": "upstream failed", "error": "dial tcp 10.0.0.1:5432: connection refused"}
+        ),
+        json.dumps(
+            {"error": "dial tcp 10.0.0.2:5432: connection refused", "msg": "upstream failed"}
+        ),
+        json.dumps({"msg": "upstream failed", "error": "context deadline exceeded"}),
     ]
     result = mine(lines)
     a = result.assignments
     assert a[0] == a[1] == a[2] and a[3] == a[4] != a[0]
+    assert a[5] == a[6] != a[7]  # two different errors are two templates
     by_id = {t.id: t for t in result.templates}
     assert by_id[a[0]].template == "payment <NUM> failed"
     assert by_id[a[0]].labels == ("level", "order", "trace_id", "ts")

@@ -16,9 +16,9 @@ def test_json_message_and_labels_whatever_the_key_order() -> None:
 
 
 def test_json_nested_values_and_message_key_order() -> None:
-    text, labels = split_message('{"message": "ok", "error": "boom", "ctx": {"b": 1, "a": 2}}')
-    assert text == "ok"  # msg/message win over error, which stays a label
-    assert labels == {"error": "boom", "ctx": '{"a":2,"b":1}'}
+    text, labels = split_message('{"message": "failed", "error": "boom", "ctx": {"b": 1, "a": 2}}')
+    assert text == "failed error=boom"  # the error goes with the message it explains
+    assert labels == {"ctx": '{"a":2,"b":1}'}
     assert split_message('{"error": "boom", "code": 7}') == ("boom", {"code": "7"})
 
 
