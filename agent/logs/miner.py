@@ -78,6 +78,18 @@ def _join_display(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     )
 
 
+_HASH_BASE = 1_000_003
+_HASH_MASK = (1 << 64) - 1
+
+
+def _prefix_hashes(tokens: tuple[str, ...]) -> list[int]:
+    """``h[i]`` is a rolling hash of ``tokens[:i]`` (``len(tokens) + 1`` values)."""
+    hashes = [0]
+    for token in tokens:
+        hashes.append((hashes[-1] * _HASH_BASE + hash(token)) & _HASH_MASK)
+    return hashes
+
+
 def _can_vary(token: str) -> bool:
     # Words can turn out to be parameters; punctuation and existing slots cannot.
     return token != WILDCARD and (len(token) > 1 or token.isalnum())
@@ -99,9 +111,10 @@ class TemplateMiner:
         self._by_key: dict[tuple[str, ...], _Cluster] = {}
         # Templates with word slots, by key length: a new shape may fit one of them.
         self._general: dict[int, list[_Cluster]] = {}
-        # (position, hash of the key without that position) -> word -> template. A hash keeps
-        # memory linear in the key length; a 64-bit collision only merges two column counts.
-        self._columns: dict[tuple[int, int], dict[str, _Cluster]] = {}
+        # (position, hash of the tokens before it, hash of those after) -> word -> template.
+        # Rolling hashes keep time and memory linear in the key length, even for huge lines;
+        # a 64-bit collision would only add two columns' counts together.
+        self._columns: dict[tuple[int, int, int], dict[str, _Cluster]] = {}
         self._shapes: dict[str, Shape] = {}
 
     def add(self, line: str) -> int:
@@ -165,11 +178,12 @@ class TemplateMiner:
         """Count ``cluster``'s words in their columns; merge a column that reached the limit."""
         key = cluster.key
         words = sum(1 for token in key if _can_vary(token))
+        before, after = _prefix_hashes(key), _prefix_hashes(key[::-1])[::-1]
         for i, token in enumerate(key):
             # A word can vary only next to another word: a one-word message is its template.
             if token != WILDCARD and (words < 2 or not _can_vary(token)):
                 continue
-            column = self._columns.setdefault((i, hash((key[:i], key[i + 1 :]))), {})
+            column = self._columns.setdefault((i, before[i], after[i + 1]), {})
             column.setdefault(token, cluster)
             # A position that holds a parameter in some lines is a parameter in all of them.
             needed = 2 if WILDCARD in column else self._min_variants
