@@ -90,6 +90,25 @@ def _prefix_hashes(tokens: tuple[str, ...]) -> list[int]:
     return hashes
 
 
+def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Equal except where one side has a parameter, not equal, and sharing a word.
+
+    ``name=<*> ws=null`` and ``name=android ws=<*>`` are one event seen twice: each position
+    that differs holds a parameter on one side, and a position that holds a parameter in some
+    lines is a parameter in all of them.
+    """
+    differ = False
+    words = 0
+    for x, y in zip(a, b, strict=True):
+        if x == y:
+            words += _can_vary(x)
+        elif x == WILDCARD or y == WILDCARD:
+            differ = True
+        else:
+            return False
+    return differ and words > 0
+
+
 def _can_vary(token: str) -> bool:
     # Words can turn out to be parameters; punctuation and existing slots cannot.
     return token != WILDCARD and (len(token) > 1 or token.isalnum())
@@ -116,6 +135,7 @@ class TemplateMiner:
         # a 64-bit collision would only add two columns' counts together.
         self._columns: dict[tuple[int, int, int], dict[str, _Cluster]] = {}
         self._shapes: dict[str, Shape] = {}
+        self._by_length: dict[int, list[_Cluster]] = {}
 
     def add(self, line: str) -> int:
         """Add one raw log line and return the id of the template it belongs to now."""
@@ -172,7 +192,19 @@ class TemplateMiner:
         cluster = _Cluster(len(self._clusters) + 1, shape)
         self._clusters.append(cluster)
         self._by_key[key] = cluster
-        return self._register(cluster)
+        cluster = self._register(cluster)
+        return self._absorb_compatible(cluster)
+
+    def _absorb_compatible(self, cluster: _Cluster) -> _Cluster:
+        """Merge templates that differ only where one of the two has a parameter."""
+        peers = self._by_length.setdefault(len(cluster.key), [])
+        live = [p for p in peers if p.merged_into is None and p is not cluster]
+        fits = [p for p in live if _compatible(p.key, cluster.key)]
+        self._by_length[len(cluster.key)] = [*live, cluster]
+        if not fits:
+            return cluster
+        # The merged template has more slots, so it may fit more templates: look again.
+        return self._absorb_compatible(self._merge(sorted([cluster, *fits], key=lambda c: c.id)))
 
     def _register(self, cluster: _Cluster) -> _Cluster:
         """Count ``cluster``'s words in their columns; merge a column that reached the limit."""

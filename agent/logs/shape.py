@@ -86,6 +86,14 @@ def _glued(out: list[_Piece], sep: str) -> bool:
     return bool(before[2]) and not glue[2] and not glue[0] and glue[1] in _GLUE
 
 
+def _typed_value(out: list[_Piece], opener_sep: str) -> bool:
+    """Whether the pieces end in ``=Word`` glued to the bracket being closed."""
+    if opener_sep or len(out) < 2:
+        return False
+    kind, equals = out[-1], out[-2]
+    return not kind[2] and not kind[0] and equals[1] == "=" and not equals[2]
+
+
 def shape_of(text: str) -> Shape:
     """Return the grouping key and the display pieces of one masked message."""
     out: list[_Piece] = []
@@ -111,7 +119,13 @@ def shape_of(text: str) -> Shape:
             _append_parameter(out, empty[0], f"{opener}{sep}{punct}")
         elif opener is not None and len(out) >= 2 and out[-1][2] and out[-2][1] == opener:
             inner, left = out.pop(), out.pop()
-            _append_parameter(out, left[0], f"{opener}{inner[0]}{inner[1]}{sep}{punct}")
+            bracket = f"{left[0]}{opener}{inner[0]}{inner[1]}{sep}{punct}"
+            if _typed_value(out, left[0]):
+                # key=Type{…}: a value written as a constructor (ws=WorkSource{10113})
+                kind = out.pop()
+                _append_parameter(out, kind[0], f"{kind[1]}{bracket}")
+            else:
+                _append_parameter(out, left[0], bracket[len(left[0]) :])
         else:
             out.append([sep, punct, False])
     key = tuple(WILDCARD if variable else piece for _, piece, variable in out)

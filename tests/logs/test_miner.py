@@ -113,6 +113,27 @@ def test_word_where_parameters_occur_is_a_parameter() -> None:
     assert a[0] == a[1] == a[2]
 
 
+def test_templates_differing_only_where_either_has_a_parameter_merge() -> None:
+    # Two positions differ at once, each holding a parameter on one side (Android wake locks).
+    def lock(name: str, ws: str) -> str:
+        return f'acquire lock=1, flags=0x1, tag="View Lock", name={name}, ws={ws}, uid=1000'
+
+    a = _groups(
+        [
+            lock("com.android.systemui", "null"),
+            lock("android", "WorkSource{10113}"),
+            lock("android", "null"),
+            lock("audioserver", "null"),
+        ]
+    )
+    assert a[0] == a[1] == a[2] == a[3]
+    # ...but a word that differs on both sides keeps two events apart
+    b = _groups(
+        ["[instance: 1] Took 2.1 seconds to spawn", "[instance: 2] Took 1.3 seconds to destroy"]
+    )
+    assert b[0] != b[1]
+
+
 def test_one_word_messages_are_their_own_templates() -> None:
     words = ["closeQs", "instantCollapse", "cancelAutohide", "suspendAutohide", "handleTimeUpdate"]
     words.append("onExpandingStarted")

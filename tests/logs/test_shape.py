@@ -61,6 +61,8 @@ def test_values_spanning_several_tokens_fill_one_slot() -> None:
     assert _key("from 10.0.0.1 () at x") == _key("from 10.0.0.1 (host-1.example.net) at x")
     assert _key('tag="View Lock" name=a') == ("tag", "=", w, "name", "=", "a")
     assert _key("uid=0 euid=0") == ("uid", "=", w, "euid", "=", w)
+    assert _key("ws=WorkSource{10113} ok") == ("ws", "=", w, "ok")  # a value as a constructor
+    assert _key("call setLights(1)") == ("call", "setLights", w)  # a call is not a value
     assert _key(r"Loading C:\Windows\servicing\Packages done") == ("Loading", w, "done")
 
 
