@@ -13,6 +13,8 @@ from agent.logs.shape import WILDCARD, is_parameter, shape_of
     [
         ("at 2024-01-15T10:00:00.123Z and 10:00:01", "at <TS> and <TS>"),
         ("at Fri Jun 17 07:07:00 2005", "at <TS> <TS> <NUM>"),
+        ("on Sunday, July 4 and Sept. 9", "on <TS> and <TS>"),
+        ("Decoded 5 frames, Marked 3", "Decoded <NUM> frames, Marked <NUM>"),
         ("id 123e4567-e89b-12d3-a456-426614174000", "id <UUID>"),
         ("from 10.0.0.1:8080 to 192.168.1.2", "from <IP> to <IP>"),
         ("via github.com:443 and wpad:80, index:3", "via <HOST> and <HOST>, index:<NUM>"),
