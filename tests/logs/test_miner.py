@@ -7,6 +7,7 @@ for the test, in the shape of the real ones), so the suite never needs the datas
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
@@ -189,6 +190,25 @@ def test_ids_are_first_appearance_order_and_deterministic() -> None:
             seen.append(tid)
     assert seen == sorted(seen)
     assert set(first.assignments) == set(ids)
+
+
+def test_final_grouping_does_not_depend_on_arrival_order() -> None:
+    users = ["cyrus", "news", "test", "root", "alice", "bob", "carol"]
+    lines = sample_lines(300, seed=5)
+    lines += [f"session opened for user {u} by (uid={i})" for i, u in enumerate(users)]
+    lines += [f"VM {s} (Lifecycle Event)" for s in ("Started", "Paused", "Resumed")]
+
+    def partition(order: list[int]) -> set[frozenset[int]]:
+        ids = mine([lines[i] for i in order]).assignments
+        groups: dict[int, set[int]] = {}
+        for line_index, tid in zip(order, ids, strict=True):
+            groups.setdefault(tid, set()).add(line_index)
+        return {frozenset(g) for g in groups.values()}
+
+    forward = list(range(len(lines)))
+    shuffled = forward[:]
+    random.Random(11).shuffle(shuffled)
+    assert partition(forward) == partition(shuffled) == partition(forward[::-1])
 
 
 def test_realistic_mix_collapses_to_few_templates() -> None:
