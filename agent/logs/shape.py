@@ -6,11 +6,15 @@ digit or a typed mask, or looks like a path (``/a/b``), a URL or a dotted name w
 three parts (host names, Java classes). Every other word is taken as template text until the
 miner sees that its position varies (see :mod:`agent.logs.miner`).
 
+A quoted value after ``=`` (``tag="View Lock"``), a constructor-style value after ``=``
+(``ws=WorkSource{10113}``) and an empty bracket (``()``) are parameters too.
+
 Parameters are then merged into one slot so that a value which spans a variable number of
 tokens keeps the line in its event: adjacent parameters (``4 KB``), a parameter and the unit
-after it (``1190 bytes``, ``<1 sec``), a bracket holding only a parameter (``(1.16 KB)``) and
-punctuation joining two parameters with no space (``0:1``). Hence ``1190 bytes (1.16 KB)
-sent`` and ``95 bytes sent`` have one key, ``<*> sent``.
+after it (``1190 bytes``, ``<1 sec``), a bracket holding only a parameter (``(1.16 KB)``),
+punctuation joining two parameters with no space (``0:1``) and lists (``1, 2, 3``). Hence
+``1190 bytes (1.16 KB) sent`` and ``95 bytes sent`` have one key, ``<*> sent``. These are rules
+about how values are written, the same for every system.
 """
 
 from __future__ import annotations
