@@ -3,12 +3,16 @@
 The labelled logs are Loghub-2k system folders (``S/S_2k.log_structured.csv``); they are not
 in the repository (licence: research use, cite Loghub), so the section looks for them next to
 the checkout (``../shared/loghub-dev``, or ``../../shared/loghub-dev`` from a worktree) or at
-``--loghub DIR``, and is skipped with a message when there are none. Throughput is lines per
+``--loghub DIR``, and is skipped with a message when there are none. ``python -m
+evals.bench_templates`` prints this section alone. Throughput is lines per
 CPU-second of the mining process, so a busy machine does not lower it.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -63,3 +67,19 @@ def render_templates(section: dict[str, Any]) -> list[str]:
         )
     rows.append(f"{'average':14} {'':>6} {section[GA_GOAL]:>6.3f}")
     return [*rows, ""]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the section alone: ``python -m evals.bench_templates [--loghub DIR]``."""
+    parser = argparse.ArgumentParser(prog="python -m evals.bench_templates", description=__doc__)
+    parser.add_argument("--loghub", type=Path, help="Loghub-2k system folders")
+    args = parser.parse_args(argv)
+    section = measure_templates(args.loghub)
+    sys.stdout.write("\n".join(render_templates(section)))
+    if not section.get("skipped"):
+        sys.stdout.write(f"lines per CPU-second: {section['template_lines_per_cpu_second']:,}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -90,6 +90,24 @@ def _prefix_hashes(tokens: tuple[str, ...]) -> list[int]:
     return hashes
 
 
+def _shows_same_raw(display: tuple[str, ...], slots: tuple[int, ...], message: str) -> bool:
+    """Whether ``message`` holds, in order, the raw values ``display`` still shows at ``slots``.
+
+    A cheap test that a line sharing a cached shape leaves the display as it is (``jk2_init``,
+    ``ssh2`` stay; a new ``/dev/sda2`` is not found, so the caller shapes the line exactly).
+    """
+    start = 0
+    for i in slots:
+        shown = display[i]
+        if shown.endswith(WILDCARD):
+            continue
+        found = message.find(shown.lstrip(), start)
+        if found < 0:
+            return False
+        start = found + len(shown.lstrip())
+    return True
+
+
 def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Equal except where one side has a parameter, not equal, and sharing a word.
 
@@ -155,7 +173,7 @@ class TemplateMiner:
         elif cluster.merged_into is not None:
             cluster = self._by_key[shape.key] = self._current(cluster)
         cluster.count += 1
-        if not exact and any(cluster.display[i][-3:] != WILDCARD for i in shape.raw_digits):
+        if not exact and not _shows_same_raw(cluster.display, shape.raw_digits, message):
             shape = shape_of(mask(message))  # its raw values may still widen the display
         if shape.display != cluster.display:
             cluster.display = _join_display(cluster.display, shape.display)

@@ -176,6 +176,8 @@ def test_display_widens_where_raw_values_differ() -> None:
     assert [t.template for t in result.templates] == ["disk full on <*> (<NUM> tries)"]
     same = mine(["disk full on /dev/sda1 (7 tries)", "disk full on /dev/sda1 (8 tries)"])
     assert [t.template for t in same.templates] == ["disk full on /dev/sda1 (<NUM> tries)"]
+    swapped = mine(["copy /dev/sda1 to /dev/sda2", "copy /dev/sda2 to /dev/sda1"])
+    assert [t.template for t in swapped.templates] == ["copy <*> to <*>"]
 
 
 def test_ids_are_first_appearance_order_and_deterministic() -> None:
