@@ -78,6 +78,29 @@ def _join_display(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     )
 
 
+# A new template is compared with at most this many (the newest) live templates of its length:
+# a bound on the work per new template for pathological streams, not a tuning knob (no
+# Loghub-2k system has more than a few dozen templates of one length).
+_PEER_SCAN = 64
+
+
+def _recent(clusters: list[_Cluster]) -> list[_Cluster]:
+    """The newest live clusters of ``clusters`` (at most ``_PEER_SCAN``), oldest first.
+
+    Merged clusters are dropped from the list, and the oldest live ones once it grows past
+    twice the bound, so the list stays short.
+    """
+    if len(clusters) > 2 * _PEER_SCAN:
+        clusters[:] = [c for c in clusters if c.merged_into is None][-_PEER_SCAN:]
+    live: list[_Cluster] = []
+    for cluster in reversed(clusters):
+        if cluster.merged_into is None:
+            live.append(cluster)
+            if len(live) == _PEER_SCAN:
+                break
+    return live[::-1]
+
+
 _HASH_BASE = 1_000_003
 _HASH_MASK = (1 << 64) - 1
 
@@ -203,7 +226,7 @@ class TemplateMiner:
 
     def _place(self, shape: Shape) -> _Cluster:
         key = shape.key
-        for general in self._general.get(len(key), ()):
+        for general in _recent(self._general.setdefault(len(key), [])):
             if all(g in (WILDCARD, k) for g, k in zip(general.key, key, strict=True)):
                 self._by_key[key] = general
                 return general
@@ -216,9 +239,9 @@ class TemplateMiner:
     def _absorb_compatible(self, cluster: _Cluster) -> _Cluster:
         """Merge templates that differ only where one of the two has a parameter."""
         peers = self._by_length.setdefault(len(cluster.key), [])
-        live = [p for p in peers if p.merged_into is None and p is not cluster]
-        fits = [p for p in live if _compatible(p.key, cluster.key)]
-        self._by_length[len(cluster.key)] = [*live, cluster]
+        fits = [p for p in _recent(peers) if p is not cluster and _compatible(p.key, cluster.key)]
+        if cluster not in peers:  # a merge survivor is there already
+            peers.append(cluster)
         if not fits:
             return cluster
         # The merged template has more slots, so it may fit more templates: look again.
@@ -244,7 +267,7 @@ class TemplateMiner:
         return cluster
 
     def _merge(self, members: list[_Cluster]) -> _Cluster:
-        survivor, others = members[0], members[1:]
+        survivor, *others = {m.id: m for m in members}.values()
         if any(len(o.key) != len(survivor.key) for o in others):
             return survivor  # a hash collision between columns of different lengths
         for other in others:
@@ -254,11 +277,9 @@ class TemplateMiner:
             survivor.labels |= other.labels
             other.merged_into = survivor
         self._by_key[survivor.key] = survivor
-        length = len(survivor.key)
-        general = [c for c in self._general.get(length, ()) if c.merged_into is None]
-        if survivor not in general:
+        general = self._general.setdefault(len(survivor.key), [])
+        if survivor not in _recent(general):
             general.append(survivor)
-        self._general[length] = general
         # The new slot may complete another column (a second varying word): count again.
         return self._register(survivor)
 

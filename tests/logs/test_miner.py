@@ -135,6 +135,15 @@ def test_templates_differing_only_where_either_has_a_parameter_merge() -> None:
     assert b[0] != b[1]
 
 
+def test_two_varying_words_merge_once_each_has_varied() -> None:
+    # user and host both vary; each column reaches five words for some value of the other
+    users = ["ann", "bob", "cid", "dan", "eve"]
+    hosts = ["alpha", "beta", "gamma", "delta", "omega"]
+    result = mine([f"user {u} logged in from {h}" for h in hosts for u in users])
+    assert [t.template for t in result.templates] == ["user <*> logged in from <*>"]
+    assert set(result.assignments) == {1}
+
+
 def test_one_word_messages_are_their_own_templates() -> None:
     words = ["closeQs", "instantCollapse", "cancelAutohide", "suspendAutohide", "handleTimeUpdate"]
     words.append("onExpandingStarted")
