@@ -10,6 +10,7 @@ from pydantic import Field
 from agent.errors import BackendError
 
 from .base import ToolContext, ToolResult
+from .kube_args import EventKind, EventType, KubeName, NamespaceName, field_selector
 from .kube_common import api_path, event_time, recent
 from .result import envelope, failed, not_configured, untrusted_flags
 from .summarise.kube import when
@@ -21,28 +22,27 @@ from .timerange import TimeRangeInput
 class EventsInput(TimeRangeInput):
     """Input of ``k8s_events``."""
 
-    namespace: str = Field(min_length=1, description="Namespace.")
-    involved_object: str | None = Field(
+    namespace: NamespaceName = Field(description="Namespace.")
+    involved_object: KubeName | None = Field(
         default=None, description="Only events about this object name (e.g. a pod)."
     )
-    kind: str | None = Field(
+    kind: EventKind | None = Field(
         default=None, description="Only events about this kind (Pod, Deployment, Node...)."
     )
-    types: list[str] = Field(
-        default_factory=lambda: ["Warning"],
+    types: list[EventType] = Field(
+        default_factory=lambda: list[EventType](["Warning"]),
         description='Event types to include: "Warning", "Normal".',
     )
 
 
 def _field_selector(args: EventsInput) -> str | None:
-    parts = []
-    if args.involved_object:
-        parts.append(f"involvedObject.name={args.involved_object}")
-    if args.kind:
-        parts.append(f"involvedObject.kind={args.kind}")
-    if len(args.types) == 1:
-        parts.append(f"type={args.types[0]}")
-    return ",".join(parts) or None
+    return field_selector(
+        {
+            "involvedObject.name": args.involved_object,
+            "involvedObject.kind": args.kind,
+            "type": args.types[0] if len(args.types) == 1 else None,
+        }
+    )
 
 
 def _parse_or(value: Any, fallback: datetime) -> datetime:

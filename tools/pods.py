@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from agent.errors import BackendError
 
 from .base import ToolContext, ToolResult
+from .kube_args import KubeName, LabelSelector, NamespaceName, field_selector
 from .kube_common import api_path, find_workload, recent, workload_selector
 from .result import envelope, failed, not_configured, untrusted_flags
 from .summarise.kube import pod_facts, pod_line
@@ -23,11 +24,13 @@ _EVENTS_PER_POD = 3
 class PodStatusInput(TimeRangeInput):
     """Input of ``pod_status``."""
 
-    namespace: str = Field(min_length=1, description="Namespace of the pods.")
-    workload: str | None = Field(
+    namespace: NamespaceName = Field(description="Namespace of the pods.")
+    workload: KubeName | None = Field(
         default=None, description="Deployment, StatefulSet or DaemonSet name; its selector is used."
     )
-    label_selector: str | None = Field(default=None, description="Label selector, e.g. app=cart.")
+    label_selector: LabelSelector | None = Field(
+        default=None, description="Label selector, e.g. app=cart."
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> PodStatusInput:
@@ -73,7 +76,8 @@ def pod_status(args: PodStatusInput, ctx: ToolContext) -> ToolResult:
     span = args.span(ctx, default=timedelta(hours=1))
     ns = args.namespace
     pods_path = f"/api/v1/namespaces/{ns}/pods"
-    events_req = api_path(f"/api/v1/namespaces/{ns}/events", fieldSelector="type=Warning")
+    warnings = field_selector({"type": "Warning"})
+    events_req = api_path(f"/api/v1/namespaces/{ns}/events", fieldSelector=warnings)
     kube = ctx.backends.kubernetes
     if kube is None:
         return not_configured("pod_status", "Kubernetes API", api_path(pods_path), span)
@@ -102,7 +106,7 @@ def pod_status(args: PodStatusInput, ctx: ToolContext) -> ToolResult:
             selector = workload_selector(workload)
             request = api_path(pods_path, labelSelector=selector)
         pod_list = kube.list_pods(ns, label_selector=selector)
-        events = kube.list_events(ns, field_selector="type=Warning").get("items") or []
+        events = kube.list_events(ns, field_selector=warnings).get("items") or []
     except BackendError as exc:
         return failed("pod_status", exc, request, span, f"pod status in {ns}")
     pods = [pod_facts(p) for p in pod_list.get("items") or []]

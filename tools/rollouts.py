@@ -11,6 +11,7 @@ from agent.errors import BackendError, BackendQueryError
 
 from .base import TimeSpan, ToolContext, ToolResult
 from .clients import KubeReader
+from .kube_args import KubeName, NamespaceName
 from .kube_common import api_path
 from .result import envelope, failed, not_configured, span_text
 from .summarise.kube import when
@@ -23,8 +24,8 @@ _NARROW = "Give a Deployment name, or a shorter start/end range."
 class HistoryInput(TimeRangeInput):
     """Input of ``deployment_history``."""
 
-    namespace: str = Field(min_length=1, description="Namespace.")
-    name: str | None = Field(
+    namespace: NamespaceName = Field(description="Namespace.")
+    name: KubeName | None = Field(
         default=None,
         description="Deployment name for its rollout history. Omit to list every change in the "
         "namespace (Deployments, StatefulSets, DaemonSets, ConfigMaps) within start/end.",
