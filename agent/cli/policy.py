@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ from typing import Any
 from agent.errors import ConfigError
 from policies.check import check
 from policies.decision import Allow, CallCounts, ToolCall
-from policies.load import default_policy_path, load_policy
-from tools.base import Scope
+from policies.load import check_against_registry, default_policy_path, load_policy
+from tools.base import Registry, Scope
+from tools.catalog import all_tools
 
 
 def register(subparsers: Any) -> None:
@@ -39,8 +41,19 @@ def register(subparsers: Any) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """Print ``ok`` and the allowed tools; an invalid file raises ``PolicyConfigError``."""
+    """Check a policy file, and check it against the registered tools.
+
+    Prints ``ok`` and the allowed tools (exit 0), or each mismatch with the tool registry — an
+    allowed tool that does not exist, a registered tool the policy omits, a rule naming an
+    argument the tool lacks — on stderr (exit 1). An invalid file raises ``PolicyConfigError``.
+    """
     policy = load_policy(args.file)
+    problems = check_against_registry(policy, Registry(all_tools()))
+    if problems:
+        for problem in problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        print(f"{args.file}: {len(problems)} problem(s) against the tool registry", file=sys.stderr)
+        return 1
     print(f"{args.file}: ok")
     print(f"allowed tools: {', '.join(policy.allowed_tools())}")
     return 0

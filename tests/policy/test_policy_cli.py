@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from agent.cli.policy import register
 from agent.errors import ConfigError, PolicyConfigError
@@ -67,3 +70,29 @@ def test_explain_uses_now_for_start_only_ranges(capsys: pytest.CaptureFixture[st
 def test_explain_rejects_non_object_json() -> None:
     with pytest.raises(ConfigError, match="JSON object"):
         run(["policy", "explain", "pod_status", "[1]"])
+
+
+def _drifted(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    policy = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
+    change(policy["tools"])
+    path = tmp_path / "drifted.yaml"
+    path.write_text(yaml.safe_dump(policy), encoding="utf-8")
+    return path
+
+
+def test_check_refuses_a_policy_allowing_a_tool_that_does_not_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _drifted(tmp_path, lambda tools: tools.update(kubectl_exec={"max_calls": 1}))
+    assert run(["policy", "check", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "'kubectl_exec', but no such tool is registered" in captured.err
+    assert ": ok" not in captured.out
+
+
+def test_check_refuses_a_policy_omitting_a_registered_tool(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _drifted(tmp_path, lambda tools: tools.pop("service_graph"))
+    assert run(["policy", "check", str(path)]) == 1
+    assert "tool 'service_graph' is registered but has no policy rule" in capsys.readouterr().err
