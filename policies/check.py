@@ -69,7 +69,7 @@ def _counts(call: ToolCall, rule: ToolRule, policy: Policy, usage: CallCounts) -
             "calls.repeat",
             "this exact call already ran; use its result or try a different query",
         )
-    if usage.per_tool[call.name] >= rule.max_calls:
+    if usage.per_tool.get(call.name, 0) >= rule.max_calls:
         return Deny("calls.cap", f"{call.name} may run {rule.max_calls} times per investigation")
     if usage.total >= policy.max_calls_total:
         return Deny("calls.cap", f"the investigation may make {policy.max_calls_total} tool calls")

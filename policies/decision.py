@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +51,15 @@ class Deny:
 Decision = Allow | Deny
 
 
-@dataclass(slots=True)
-class CallCounts:
-    """Calls already allowed in this investigation; the dispatcher records, the check reads."""
+class CallCounts(BaseModel):
+    """Calls already allowed in this investigation; the dispatcher records, the check reads.
 
-    per_tool: Counter[str] = field(default_factory=Counter)
-    seen: set[str] = field(default_factory=set)
+    Plain data, persisted with the investigation's state, so caps and repeat detection hold
+    across a restart: a resumed run does not get a fresh allowance.
+    """
+
+    per_tool: dict[str, int] = Field(default_factory=dict)
+    seen: set[str] = Field(default_factory=set)
 
     @property
     def total(self) -> int:
@@ -68,5 +72,5 @@ class CallCounts:
 
     def record(self, call: ToolCall) -> None:
         """Count an allowed call."""
-        self.per_tool[call.name] += 1
+        self.per_tool[call.name] = self.per_tool.get(call.name, 0) + 1
         self.seen.add(call.key())

@@ -12,6 +12,7 @@ from agent.investigation.budget import Budget
 from agent.investigation.loop import InvestigationDeps, ToolRunner
 from agent.investigation.report_builder import ReportContext
 from agent.investigation.state import CallRecord
+from policies.decision import CallCounts
 
 NOW = datetime(2026, 11, 18, 14, 30, tzinfo=UTC)
 
@@ -57,7 +58,7 @@ class FakeTools:
     def schemas(self) -> list[dict[str, Any]]:
         return [{"name": n, "description": n, "input_schema": {"type": "object"}} for n in OUTPUTS]
 
-    def run(self, calls: list[ToolRequest]) -> list[CallRecord]:
+    def run(self, calls: list[ToolRequest], allowed: CallCounts) -> list[CallRecord]:
         self.calls.extend(calls)
         records = []
         for call in calls:

@@ -101,10 +101,15 @@ class Dispatcher:
         return self.dispatch_many([call], max_parallel=1)[0]
 
     def dispatch_many(
-        self, calls: Sequence[ToolCall], max_parallel: int = 4
+        self, calls: Sequence[ToolCall], max_parallel: int = 4, usage: CallCounts | None = None
     ) -> list[DispatchOutcome]:
-        """Run several calls, the allowed ones concurrently; outcomes come in call order."""
-        plans = [self._admit(call) for call in calls]
+        """Run several calls, the allowed ones concurrently; outcomes come in call order.
+
+        ``usage`` is the investigation's persisted record of allowed calls; without it the
+        dispatcher's own (``self.usage``) is used.
+        """
+        counts = self.usage if usage is None else usage
+        plans = [self._admit(call, counts) for call in calls]
         runnable = [p for p in plans if isinstance(p, _Admitted)]
         if runnable:
             workers = max(1, min(max_parallel, len(runnable)))
@@ -112,7 +117,7 @@ class Dispatcher:
                 list(pool.map(self._execute, runnable))
         return [self._finish(plan) for plan in plans]
 
-    def _admit(self, call: ToolCall) -> _Admitted | _Refused:
+    def _admit(self, call: ToolCall, usage: CallCounts) -> _Admitted | _Refused:
         tool = self._registry.get(call.name)
         if tool is None:
             available = ", ".join(self._registry.names()) or "none"
@@ -128,10 +133,10 @@ class Dispatcher:
             return _Refused(call, Deny("args.invalid", reason), "error")
         arguments = inputs.model_dump(mode="json")
         checked = ToolCall(call.id, call.name, arguments)
-        decision = check(checked, self._ctx.scope, self._policy, self.usage, now=self._ctx.now)
+        decision = check(checked, self._ctx.scope, self._policy, usage, now=self._ctx.now)
         if isinstance(decision, Deny):
             return _Refused(checked, decision, "denied", arguments)
-        self.usage.record(checked)
+        usage.record(checked)
         return _Admitted(checked, tool, inputs, decision)
 
     def _execute(self, plan: _Admitted) -> None:

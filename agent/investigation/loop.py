@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from agent.alerts.model import Alert
 from agent.errors import BrainError, BrainRejected
 from agent.report.model import Report
+from policies.decision import CallCounts
 
 from .brain import Brain, BrainTurn, ToolRequest
 from .budget import Budget
@@ -40,8 +41,12 @@ class ToolRunner(Protocol):
         """Model-facing definitions of the backend tools the policy allows."""
         ...
 
-    def run(self, calls: list[ToolRequest]) -> list[CallRecord]:
-        """Run the calls (possibly in parallel) and return their records in order."""
+    def run(self, calls: list[ToolRequest], allowed: CallCounts) -> list[CallRecord]:
+        """Run the calls (possibly in parallel) and return their records in order.
+
+        ``allowed`` is the investigation's record of calls the policy already allowed (part
+        of its state): the runner checks caps and repeats against it and adds to it.
+        """
         ...
 
 
@@ -173,7 +178,9 @@ def _record_turn(
     )
     backend = [c for c in calls if c.name not in LEDGER_TOOLS]
     began = deps.monotonic()
-    backend_records = {r.id: r for r in deps.tools.run(backend)} if backend else {}
+    backend_records = (
+        {r.id: r for r in deps.tools.run(backend, state.tool_calls)} if backend else {}
+    )
     record.tool_seconds = round(deps.monotonic() - began, 6) if backend else 0.0
     state.usage.tool_calls += len(backend)
     first_ref = state.call_count() + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.dispatch.pipeline import Dispatcher
-from policies.decision import ToolCall
+from policies.decision import CallCounts, ToolCall
 from tools.base import Registry
 
 from .brain import ToolRequest
@@ -26,11 +26,12 @@ class DispatchRunner:
         """Definitions of the tools the policy allows."""
         return self._registry.schemas()
 
-    def run(self, calls: list[ToolRequest]) -> list[CallRecord]:
+    def run(self, calls: list[ToolRequest], allowed: CallCounts) -> list[CallRecord]:
         """Dispatch the calls (allowed ones in parallel) and record what the model sees."""
         outcomes = self._dispatcher.dispatch_many(
             [ToolCall(id=c.id, name=c.name, arguments=c.arguments) for c in calls],
             max_parallel=self._max_parallel,
+            usage=allowed,
         )
         records = []
         for request, outcome in zip(calls, outcomes, strict=True):

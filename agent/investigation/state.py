@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agent.alerts.model import Alert
+from policies.decision import CallCounts
 
 from .budget import ModelUsage, Usage
 
@@ -87,6 +88,8 @@ class InvestigationState(BaseModel):
     turns: list[Turn] = Field(default_factory=list)
     hypotheses: list[HypothesisEntry] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
+    # What the policy has allowed so far (per-tool caps, repeat detection); resumes keep it.
+    tool_calls: CallCounts = Field(default_factory=CallCounts)
     data_gaps: list[str] = Field(default_factory=list)
     final: dict[str, Any] | None = None
     ended_reason: str | None = None

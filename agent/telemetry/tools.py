@@ -16,6 +16,7 @@ from opentelemetry.util.types import AttributeValue
 from agent.investigation.brain import ToolRequest
 from agent.investigation.loop import ToolRunner
 from agent.investigation.state import CallRecord
+from policies.decision import CallCounts
 
 from . import attributes as attr
 
@@ -65,11 +66,11 @@ class TracedToolRunner:
         """The wrapped runner's tool definitions."""
         return self.inner.schemas()
 
-    def run(self, calls: list[ToolRequest]) -> list[CallRecord]:
+    def run(self, calls: list[ToolRequest], allowed: CallCounts) -> list[CallRecord]:
         """Run the calls with the wrapped runner, then record one span per call."""
         started = time.time_ns()
         try:
-            records = self.inner.run(calls)
+            records = self.inner.run(calls, allowed)
         except Exception as exc:
             window = (started, time.time_ns())
             for call in calls:

@@ -15,6 +15,9 @@ from agent.alerts.model import Alert
 from agent.audit import AuditLog, verify_chain
 from agent.dispatch import Dispatcher, render_for_model
 from agent.errors import BackendUnavailable
+from agent.investigation.brain import ToolRequest
+from agent.investigation.runner import DispatchRunner
+from agent.investigation.state import InvestigationState
 from agent.safety.redact import Redactor
 from policies.decision import Allow, Deny, ToolCall
 from policies.load import load_policy_text
@@ -252,3 +255,30 @@ def test_dispatch_many_applies_caps_in_call_order() -> None:
     calls = [ToolCall(str(n), "pods", {"namespace": "db", "workload": f"w{n}"}) for n in range(7)]
     statuses = [o.result.status for o in dispatcher.dispatch_many(calls)]
     assert statuses == ["ok"] * 5 + ["denied"] * 2
+
+
+def test_caps_and_repeats_survive_a_resume_through_the_persisted_state() -> None:
+    # Run two calls, persist the state as the server does, then resume with a fresh
+    # dispatcher (a restarted process): the repeat is refused and the cap counts both calls.
+    state = InvestigationState(
+        id="inv-1",
+        alert=Alert(fingerprint="0123456789abcdef", labels={"namespace": "db"}, starts_at=NOW),
+        brain="scripted",
+        started_at=NOW,
+    )
+    before, _ = make()
+    runner = DispatchRunner(before, REGISTRY)
+    runner.run([ToolRequest("1", "pods", {"namespace": "db"})], state.tool_calls)
+    runner.run([ToolRequest("2", "pods", {"namespace": "payments"})], state.tool_calls)
+    resumed = InvestigationState.model_validate_json(state.model_dump_json())
+
+    after, _ = make()
+    runner = DispatchRunner(after, REGISTRY)
+    (repeat,) = runner.run([ToolRequest("3", "pods", {"namespace": "db"})], resumed.tool_calls)
+    assert repeat.rule == "calls.repeat"
+    limits = [{"namespace": "db", "limit": n} for n in range(1, 5)]
+    records = runner.run(
+        [ToolRequest(f"c{n}", "pods", a) for n, a in enumerate(limits)], resumed.tool_calls
+    )
+    # The rule allows 5 pods calls per investigation: 2 before the restart, 3 after.
+    assert [r.rule for r in records] == ["tools.pods"] * 3 + ["calls.cap"]

@@ -90,7 +90,7 @@ class NoTools:
     def schemas(self) -> list[dict[str, Any]]:
         return []
 
-    def run(self, calls: list[Any]) -> list[CallRecord]:
+    def run(self, calls: list[Any], allowed: Any) -> list[CallRecord]:
         return []
 
 

@@ -20,6 +20,7 @@ from agent.investigation.brain import Brain, ToolRequest
 from agent.investigation.budget import Budget
 from agent.investigation.loop import InvestigationDeps
 from agent.investigation.state import CallRecord
+from policies.decision import CallCounts
 
 __all__ = ["ALERT", "NOW", "Capture", "Collector", "PolicyTools", "make_deps"]
 
@@ -62,7 +63,7 @@ class PolicyTools:
             for n in ("query_logs", "deployment_history", "get_secret")
         ]
 
-    def run(self, calls: list[ToolRequest]) -> list[CallRecord]:
+    def run(self, calls: list[ToolRequest], allowed: CallCounts) -> list[CallRecord]:
         self.batches.append(calls)
         return [self._record(call) for call in calls]
 

@@ -187,7 +187,7 @@ def test_brain_failure_sets_error_type_on_its_chat_span() -> None:
 
 def test_a_runner_exception_ends_every_span_as_an_error() -> None:
     class Exploding(PolicyTools):
-        def run(self, calls: list[ToolRequest]) -> list[CallRecord]:
+        def run(self, calls: list[ToolRequest], allowed: CallCounts) -> list[CallRecord]:
             raise RuntimeError("dispatcher bug")
 
     capture = Capture()
