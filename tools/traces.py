@@ -15,6 +15,7 @@ from .summarise.numbers import clock
 from .summarise.servicegraph import build_edges, percentile
 from .summarise.spans import Span, error_origins, spans_from_otlp, summarise_trace
 from .timerange import TimeRangeInput
+from .trace_scope import Scoped, in_scope, namespace_term, quote
 
 _TRACEQL_DURATION = r"^\d+(\.\d+)?(ns|us|µs|ms|s|m|h)$"
 _GRAPH_SAMPLE = 25  # traces fetched to build a service graph
@@ -41,26 +42,40 @@ class TraceInput(TimeRangeInput):
     limit: int = Field(default=20, ge=1, le=50, description="Search: most traces to return.")
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def traceql(
+    namespaces: frozenset[str], service: str | None, errors_only: bool, min_duration: str | None
+) -> str:
+    """The TraceQL span filter for the search parameters, within the in-scope namespaces.
 
-
-def traceql(service: str | None, errors_only: bool, min_duration: str | None) -> str:
-    """The TraceQL span filter for the search parameters (``{ }`` matches every trace)."""
-    terms = []
+    Raises:
+        ValueError: no namespace is in scope.
+    """
+    terms = [namespace_term(namespaces)]
     if service:
-        terms.append(f"resource.service.name={_quote(service)}")
+        terms.append(f"resource.service.name={quote(service)}")
     if errors_only:
         terms.append("status=error")
     if min_duration:
         terms.append(f"duration>{min_duration}")
-    return "{ " + " && ".join(terms) + " }" if terms else "{ }"
+    return "{ " + " && ".join(terms) + " }"
 
 
-def _fetch_spans(tempo: TempoReader, trace_id: str) -> tuple[list[Span], int]:
+def _fetch_spans(
+    tempo: TempoReader, trace_id: str, namespaces: frozenset[str]
+) -> tuple[list[Span], int, Scoped]:
+    """The trace's in-scope spans, the bytes Tempo sent, and what was withheld."""
     fetched = tempo.trace(trace_id)
-    body = fetched.body if isinstance(fetched.body, dict) else {}
-    return spans_from_otlp(body), fetched.raw_bytes
+    scoped = in_scope(fetched.body if isinstance(fetched.body, dict) else {}, namespaces)
+    return spans_from_otlp(scoped.body), fetched.raw_bytes, scoped
+
+
+def _no_scope(tool: str, span: TimeSpan) -> ToolResult:
+    return ToolResult(
+        tool=tool,
+        status="denied",
+        time_range=span,
+        summary=f"{tool}: no namespace is in this investigation's scope, so no trace may be read",
+    )
 
 
 def _one_trace(
@@ -68,16 +83,21 @@ def _one_trace(
 ) -> ToolResult:
     trace_id = str(args.trace_id).lower()
     request = f"GET /api/traces/{trace_id}"
+    namespaces = ctx.scope.namespaces
     try:
-        spans, raw = _fetch_spans(tempo, trace_id)
+        spans, raw, scoped = _fetch_spans(tempo, trace_id, namespaces)
     except BackendError as exc:
         return failed("trace_lookup", exc, request, span, f"trace {trace_id}")
     summary = summarise_trace(spans)
+    withheld = scoped.note(namespaces)
+    head = summary.lines()[:2]
+    if not spans and withheld:
+        head = [f"Trace {trace_id} has no spans in the investigation's namespaces."]
     return envelope(
         tool="trace_lookup",
         request=request,
         span=None,
-        head=summary.lines()[:2],
+        head=head,
         items=summary.lines()[2:],
         max_chars=ctx.limits.max_chars,
         data={
@@ -94,11 +114,12 @@ def _one_trace(
         narrow_hint="",
         empty=not spans,
         flags=untrusted_flags(s.message for s in spans if s.message),
+        hints=[withheld] if withheld else [],
     )
 
 
 def _search(args: TraceInput, tempo: TempoReader, ctx: ToolContext, span: TimeSpan) -> ToolResult:
-    query = traceql(args.service, args.errors_only, args.min_duration)
+    query = traceql(ctx.scope.namespaces, args.service, args.errors_only, args.min_duration)
     request = f"TraceQL {query} {span_text(span)} limit {args.limit}"
     try:
         fetched = tempo.search(query, span.start, span.end, args.limit)
@@ -144,12 +165,15 @@ def trace_lookup(args: TraceInput, ctx: ToolContext) -> ToolResult:
     with their messages, and the critical path (the chain of spans the end of the trace waited
     on). Without it: a TraceQL search built from `service`, `errors_only` and `min_duration`
     over the range (default last hour) → matching traces with root service, duration and the
-    number of matching spans; then fetch the interesting ones by id.
+    number of matching spans; then fetch the interesting ones by id. Only spans in the
+    investigation's namespaces (resource attribute k8s.namespace.name) are searched and shown.
     """
     span = args.span(ctx)
     tempo = ctx.backends.tempo
     if tempo is None:
         return not_configured("trace_lookup", "Tempo", "trace search", span)
+    if not ctx.scope.namespaces:
+        return _no_scope("trace_lookup", span)
     if args.trace_id:
         return _one_trace(args, tempo, ctx, span)
     return _search(args, tempo, ctx, span)
@@ -168,11 +192,15 @@ def service_graph(args: GraphInput, ctx: ToolContext) -> ToolResult:
 
     Built from a sample of traces in the range (default last hour), failing traces first,
     optionally only traces touching `service`. Use it to find the dependency where errors or latency originate: an
-    edge with a high error rate or p95 points at the callee.
+    edge with a high error rate or p95 points at the callee. Only spans in the
+    investigation's namespaces are used.
     """
     span = args.span(ctx)
-    query = traceql(args.service, False, None)
-    failing = traceql(args.service, True, None)
+    namespaces = ctx.scope.namespaces
+    if not namespaces:
+        return _no_scope("service_graph", span)
+    query = traceql(namespaces, args.service, False, None)
+    failing = traceql(namespaces, args.service, True, None)
     request = (
         f"TraceQL {failing} limit {_GRAPH_ERRORS} and {query} {span_text(span)} limit "
         f"{_GRAPH_SAMPLE}, then GET /api/traces/<id> for each of {_GRAPH_SAMPLE}"
@@ -181,6 +209,7 @@ def service_graph(args: GraphInput, ctx: ToolContext) -> ToolResult:
     if tempo is None:
         return not_configured("service_graph", "Tempo", request, span)
     spans: list[Span] = []
+    withheld = unlabelled = 0
     try:
         # A plain sample may hold no failing trace at all when errors are a few percent of
         # traffic; failing traces go first so the edges where errors start are always seen.
@@ -194,9 +223,11 @@ def service_graph(args: GraphInput, ctx: ToolContext) -> ToolResult:
         ids = list(dict.fromkeys(str(t.get("traceID")) for t in listed if t.get("traceID")))
         ids = ids[:_GRAPH_SAMPLE]
         for trace_id in ids:
-            got, size = _fetch_spans(tempo, trace_id)
+            got, size, scoped = _fetch_spans(tempo, trace_id, namespaces)
             spans.extend(got)
             raw += size
+            withheld += scoped.withheld_spans
+            unlabelled += scoped.unlabelled_spans
     except BackendError as exc:
         return failed("service_graph", exc, request, span, f"service graph over {span_text(span)}")
     edges = build_edges(spans)
@@ -224,4 +255,5 @@ def service_graph(args: GraphInput, ctx: ToolContext) -> ToolResult:
         raw_bytes=raw,
         narrow_hint="Narrow with service or a shorter range.",
         empty=not edges,
+        hints=[n for n in [Scoped({}, withheld, unlabelled).note(namespaces)] if n],
     )
