@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -154,6 +155,15 @@ class TelemetrySettings(BaseModel):
         return self
 
 
+class RemediationSettings(BaseModel):
+    """``remediation:``: how approvals of proposed remediations are gated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Seconds (or an ISO 8601 duration such as PT1H) after the investigation finished.
+    proposal_ttl: timedelta = Field(default=timedelta(hours=1), gt=timedelta(0))
+
+
 class Settings(BaseModel):
     """All settings of one agent process."""
 
@@ -164,6 +174,7 @@ class Settings(BaseModel):
     replay: ReplaySettings = Field(default_factory=ReplaySettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    remediation: RemediationSettings = Field(default_factory=RemediationSettings)
     state_dir: Path = Field(
         default_factory=lambda: Path.home() / ".local" / "state" / "incident-agent"
     )

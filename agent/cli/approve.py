@@ -74,7 +74,12 @@ def run(
     """Run the gate for one remediation and return the exit code."""
     try:
         settings = settings or load_settings(args.config)
-        check_separate_credentials(args.executor_kubeconfig, settings.backends.kubeconfig)
+        check_separate_credentials(
+            args.executor_kubeconfig,
+            settings.backends.kubeconfig,
+            executor_context=args.context,
+            investigator_context=settings.backends.kube_context,
+        )
         store = JsonFileStore(args.state_dir.expanduser())
         request = ApprovalRequest(
             investigation_id=args.investigation_id,
@@ -90,6 +95,7 @@ def run(
                 ask=ask,
                 say=print,
                 clock=clock,
+                proposal_ttl=settings.remediation.proposal_ttl,
             )
             outcome = gate.approve(request)
     except ConfigError as error:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from agent.bundle.model import Catalog
 from agent.k8s_names import workload_of
-from agent.report.model import Report, StatusPage
+from agent.report.model import Remediation, Report, StatusPage
 from agent.report.status_page import sanitize_status_page
 
 from .coverage import NO_TELEMETRY_CONFIDENCE_CAP, coverage_gaps, saw_telemetry
@@ -156,13 +158,22 @@ def _remediations(
                 "investigation's scope"
             )
             continue
-        kept.append(
-            {
-                **proposal,
-                "id": f"R{len(kept) + 1}",
-                "precondition": _precondition(state, target["namespace"], target["name"]),
-            }
-        )
+        candidate = {
+            **proposal,
+            "id": f"R{len(kept) + 1}",
+            "precondition": _precondition(state, target["namespace"], target["name"]),
+        }
+        try:
+            Remediation.model_validate(candidate)
+        except ValidationError as exc:
+            # One bad proposal (replicas: 0) must not cost the whole report.
+            problems = "; ".join(e["msg"] for e in exc.errors())
+            dropped.append(
+                f"remediation {proposal.get('action')} for {target['namespace']}/"
+                f"{target['name']} dropped: invalid: {problems}"
+            )
+            continue
+        kept.append(candidate)
     return kept, dropped
 
 

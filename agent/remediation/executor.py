@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import urllib3
 from kubernetes import client, config
@@ -19,19 +19,33 @@ from kubernetes.config.config_exception import ConfigException
 
 from agent.errors import ConfigError, RemediationAborted
 from agent.remediation.action import PlannedAction
+from agent.remediation.identity import (
+    IN_CLUSTER_TOKEN,
+    investigator_fingerprints,
+    kubeconfig_fingerprints,
+)
 
 _TIMEOUT_S = 15.0
 
 
 def check_separate_credentials(
-    executor_kubeconfig: Path, investigator_kubeconfig: str | None
+    executor_kubeconfig: Path,
+    investigator_kubeconfig: str | None,
+    *,
+    executor_context: str | None = None,
+    investigator_context: str | None = None,
+    in_cluster_token: Path = IN_CLUSTER_TOKEN,
 ) -> None:
-    """Refuse an executor kubeconfig that is the investigator's own (when that is known).
+    """Refuse an executor that would authenticate as the investigator.
 
-    ``investigator_kubeconfig`` may be a ``KUBECONFIG``-style list separated by ``:``.
+    ``investigator_kubeconfig`` may be a ``KUBECONFIG``-style list separated by ``:``; without
+    one the investigator runs in-cluster as its pod's ServiceAccount (``in_cluster_token``).
+    The identities compared are the credentials of each side's context (token or its
+    ServiceAccount subject, client certificate, user name, exec plugin): a copy of the
+    investigator's kubeconfig under another path is refused too.
 
     Raises:
-        ConfigError: the two are the same file.
+        ConfigError: the same file, or the same identity.
     """
     executor = executor_kubeconfig.expanduser().resolve()
     for entry in (investigator_kubeconfig or "").split(":"):
@@ -40,6 +54,36 @@ def check_separate_credentials(
                 f"--executor-kubeconfig {executor_kubeconfig} is the investigator's kubeconfig; "
                 "the executor must use separate credentials with write access"
             )
+    if not executor.is_file():
+        return  # Executor.from_kubeconfig reports the missing file
+    shared = kubeconfig_fingerprints([executor], executor_context) & investigator_fingerprints(
+        investigator_kubeconfig, investigator_context, in_cluster_token
+    )
+    if shared:
+        kinds = sorted({f.split(":", 1)[0] for f in shared})
+        raise ConfigError(
+            f"--executor-kubeconfig {executor_kubeconfig} authenticates as the investigator "
+            f"(same {', '.join(kinds)}); the executor must use separate credentials with "
+            "write access"
+        )
+
+
+class ClusterWriter(Protocol):
+    """What the gate needs from the executor: two reads and the write."""
+
+    def read_deployment(self, namespace: str, name: str) -> dict[str, Any]:
+        """The live Deployment."""
+        ...
+
+    def list_replica_sets(
+        self, namespace: str, match_labels: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """ReplicaSets in ``namespace`` carrying all of ``match_labels``."""
+        ...
+
+    def apply(self, action: PlannedAction) -> dict[str, Any]:
+        """Send ``action``; ``RemediationAborted`` when the API refuses it."""
+        ...
 
 
 def _message(error: ApiException) -> str:

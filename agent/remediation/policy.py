@@ -18,19 +18,25 @@ def scope_namespace(report: Report) -> str | None:
 
 
 def implicated_components(report: Report) -> set[str]:
-    """Components the report blames: the root cause and every hypothesis not refuted."""
-    names = {h.component for h in report.hypotheses if h.status != "refuted"}
-    if report.root_cause is not None:
-        names.add(report.root_cause.component)
-    return names
+    """Components a *supported* hypothesis with verified evidence names.
+
+    The model writes hypotheses and picks the root cause, so neither alone shows anything: a
+    compromised model can name any component. A quote found verbatim in a tool's output
+    (``Evidence.verified``) is the part the model cannot invent.
+    """
+    return {
+        h.component
+        for h in report.hypotheses
+        if h.status == "supported" and any(e.verified for e in h.evidence)
+    }
 
 
 def check_scope(report: Report, remediation: Remediation) -> None:
     """Refuse a target outside the investigation's scope.
 
-    In scope means: in the alert's namespace, and named by the root cause or by a hypothesis
-    that was not refuted. A model steered by injected telemetry can propose acting on anything;
-    this keeps the blast radius to what the investigation is about.
+    In scope means: in the alert's namespace, and named by a supported hypothesis with
+    verified evidence. A model steered by injected telemetry can propose acting on anything;
+    this keeps the blast radius to what the investigation showed.
 
     Raises:
         RemediationAborted: the target is out of scope.
@@ -51,8 +57,9 @@ def check_scope(report: Report, remediation: Remediation) -> None:
     implicated = implicated_components(report)
     if target.name not in implicated:
         raise RemediationAborted(
-            f"refusing {remediation.id}: the investigation does not implicate {target.name!r} "
-            f"(implicated: {', '.join(sorted(implicated)) or 'nothing'})"
+            f"refusing {remediation.id}: the investigation does not implicate {target.name!r}: "
+            "no supported hypothesis with verified evidence names it (implicated: "
+            f"{', '.join(sorted(implicated)) or 'nothing'})"
         )
 
 

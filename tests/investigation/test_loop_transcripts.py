@@ -242,3 +242,34 @@ def test_status_page_never_names_what_telemetry_showed() -> None:
     report = investigate(ALERT, deps(brain, FakeTools()))
     assert report.status_page is not None
     assert "ip-10-20-2-35" not in report.status_page.body
+
+
+def test_a_proposal_with_bad_parameters_is_dropped_with_a_note_and_the_report_stands() -> None:
+    submit = {
+        **SUBMIT,
+        "remediations": [
+            {**SUBMIT["remediations"][0], "action": "scale_deployment", "params": {"replicas": 0}},
+            SUBMIT["remediations"][0],
+        ],
+    }
+    brain = ScriptedBrain(
+        [
+            BrainTurn(
+                calls=[
+                    call(
+                        "propose_hypothesis",
+                        statement="payments broke",
+                        component="payments",
+                        category="code",
+                    )
+                ]
+            )
+        ],
+        final=submit,
+    )
+    report = investigate(ALERT, deps(brain, FakeTools()))
+    assert report.status == "complete"
+    assert [(r.id, r.action) for r in report.remediations] == [("R1", "rollback_deployment")]
+    (note,) = [g for g in report.data_gaps if "dropped" in g]
+    assert note.startswith("remediation scale_deployment for shop/payments dropped: invalid:")
+    assert "'replicas' must be at least 1" in note

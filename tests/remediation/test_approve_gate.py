@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +13,13 @@ import pytest
 from starlette.applications import Starlette
 
 from agent.cli.approve import run
-from agent.config import BackendSettings, Settings
+from agent.config import BackendSettings, RemediationSettings, Settings
 from agent.remediation import AuditLog, JsonFileStore
 from agent.replay.http import LoopbackServers
 from agent.replay.kubernetes import create_app, write_kubeconfig
 from agent.report.model import (
     AlertRef,
+    Evidence,
     Hypothesis,
     Precondition,
     Remediation,
@@ -112,13 +113,40 @@ def _report() -> Report:
         ),
         hypotheses=[
             Hypothesis(
+                id="h0",
+                component="payments",
+                category="deployment",
+                statement="payments v2 fails",
+                status="supported",
+                confidence=0.9,
+                evidence=[
+                    Evidence(
+                        tool_call_id="c1",
+                        tool="query_logs",
+                        query='{namespace="shop"}',
+                        quote="payments v2: nil pointer",
+                        verified=True,
+                    )
+                ],
+            ),
+            # The model may call anything "supported": without a verified quote it shows nothing.
+            Hypothesis(
                 id="h1",
                 component="cart",
                 category="code",
                 statement="cart bug",
-                status="refuted",
-                confidence=0.1,
-            )
+                status="supported",
+                confidence=0.8,
+                evidence=[
+                    Evidence(
+                        tool_call_id="c2",
+                        tool="query_logs",
+                        query='{namespace="shop"}',
+                        quote="cart is broken",
+                        verified=False,
+                    )
+                ],
+            ),
         ],
         remediations=[
             _rem("rollback", "rollback_deployment", params={"to_revision": 1}),
@@ -152,6 +180,10 @@ class Cluster:
         return list(self.app.state.recorded_writes)
 
     def audit(self) -> list[dict[str, Any]]:
+        """The approval decisions (intents and reconciliations are in ``journal``)."""
+        return [r for r in self.journal() if r["event"] == "remediation_approval"]
+
+    def journal(self) -> list[dict[str, Any]]:
         return AuditLog(self.state / "audit.jsonl").records()
 
     def approve(
@@ -162,11 +194,14 @@ class Cluster:
         dry_run: bool = False,
         settings: Settings | None = None,
         investigation_id: str = "inv-7",
+        clock: Callable[[], datetime] = lambda: NOW,
+        while_asked: Callable[[], None] = lambda: None,
     ) -> tuple[int, list[str]]:
         prompts: list[str] = []
 
         def ask(prompt: str) -> str:
             prompts.append(prompt)
+            while_asked()
             if typed is None:
                 raise EOFError
             return typed
@@ -181,7 +216,7 @@ class Cluster:
             approver="alice",
             config=None,
         )
-        code = run(args, ask=ask, settings=settings or Settings(), clock=lambda: NOW)
+        code = run(args, ask=ask, settings=settings or Settings(), clock=clock)
         return code, prompts
 
 
@@ -262,7 +297,7 @@ def test_wrong_confirmation_sends_nothing(cluster: Cluster, typed: str | None) -
     ("remediation_id", "reason"),
     [
         ("other-ns", "outside the investigation's scope"),
-        ("not-implicated", "does not implicate 'cart'"),
+        ("not-implicated", "no supported hypothesis with verified evidence names it"),
         ("stale", "target changed since the proposal (resourceVersion 499 → 500)"),
         ("stale-revision", "target changed since the proposal (revision 1 → 2)"),
         ("no-precondition", "records no precondition"),
@@ -327,3 +362,34 @@ def test_audit_chain_is_intact_and_tamper_evident(cluster: Cluster) -> None:
     lines = log.path.read_text().splitlines()
     log.path.write_text("\n".join([lines[0].replace("alice", "mallory"), lines[1]]) + "\n")
     assert len(log.verify_chain()) == 1
+
+
+def test_an_expired_proposal_is_refused_and_sends_nothing(
+    cluster: Cluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, prompts = cluster.approve("scale", clock=lambda: NOW + timedelta(minutes=61))
+    assert code == 1 and prompts == [] and cluster.writes == []
+    assert "the proposal expired at 2024-05-01T13:00:00+00:00" in capsys.readouterr().err
+    assert cluster.audit()[-1]["decision"] == "refused"
+
+
+def test_the_ttl_is_configurable_and_shown_in_the_prompt(
+    cluster: Cluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    longer = Settings(remediation=RemediationSettings(proposal_ttl=timedelta(hours=2)))
+    code, _ = cluster.approve("scale", settings=longer, clock=lambda: NOW + timedelta(minutes=61))
+    assert code == 0 and len(cluster.writes) == 1
+    assert "This proposal expires at 2024-05-01T14:00:00+00:00 (in 59 min)" in (
+        capsys.readouterr().out
+    )
+
+
+def test_expiry_is_checked_again_after_the_confirmation(cluster: Cluster) -> None:
+    # The human left the prompt open past the expiry, then typed the confirmation.
+    now = [NOW]
+
+    def wait_two_hours() -> None:
+        now[0] += timedelta(hours=2)
+
+    code, prompts = cluster.approve("scale", clock=lambda: now[0], while_asked=wait_two_hours)
+    assert code == 1 and len(prompts) == 1 and cluster.writes == []

@@ -16,7 +16,16 @@ from agent.alerts.model import alert_from_alertmanager
 from agent.remediation import AuditLog, Executor
 from agent.replay.http import LoopbackServers
 from agent.replay.kubernetes import create_app, write_kubeconfig
-from agent.report.model import AlertRef, Precondition, Remediation, Report, RootCause, Target
+from agent.report.model import (
+    AlertRef,
+    Evidence,
+    Hypothesis,
+    Precondition,
+    Remediation,
+    Report,
+    RootCause,
+    Target,
+)
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 APPROVER = {"Authorization": f"Bearer {APPROVER_TOKEN}"}
@@ -60,12 +69,33 @@ def _report(investigation_id: str) -> Report:
         root_cause=RootCause(
             component="checkout", category="deployment", summary="v2", confidence=0.9
         ),
+        # The gate acts only on what a supported hypothesis with verified evidence names.
+        hypotheses=[
+            Hypothesis(
+                id="H1",
+                component="checkout",
+                category="deployment",
+                statement="checkout v2 fails",
+                status="supported",
+                confidence=0.9,
+                evidence=[
+                    Evidence(
+                        tool_call_id="c1",
+                        tool="query_logs",
+                        query="q",
+                        quote="checkout v2: panic",
+                        verified=True,
+                    )
+                ],
+            )
+        ],
         remediations=[
             rem("restart", "restart_deployment"),
             rem("scale", "scale_deployment", replicas=4),
         ],
-        started_at=NOW,
-        finished_at=NOW,
+        # Just finished: the server's gate runs on the wall clock and proposals expire.
+        started_at=datetime.now(UTC),
+        finished_at=datetime.now(UTC),
     )
 
 
@@ -133,9 +163,10 @@ def test_approve_then_reject_through_the_gate(
         assert server.store.get(inv).status == "done"  # type: ignore[union-attr]
 
         audit = AuditLog(tmp_path / "audit.jsonl").records()
-        assert [(r["decision"], r["approver"]) for r in audit] == [
+        assert [(r["decision"], r["approver"]) for r in audit if "decision" in r] == [
             ("aborted", "alice"), ("refused", "alice"), ("applied", "alice"), ("refused", "alice"), ("rejected", "alice")
         ]  # fmt: skip
+        assert [r["event"] for r in audit].count("remediation_intent") == 1  # before the write
 
 
 def test_approve_without_executor_is_503(tmp_path: Path) -> None:

@@ -1,0 +1,174 @@
+"""A crash during the executor's PATCH: the intent is on record, the outcome is found, never re-sent."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.errors import RemediationAborted
+from agent.remediation import ApprovalRequest, AuditLog, Gate, JsonFileStore, PlannedAction
+from agent.report.model import (
+    AlertRef,
+    Evidence,
+    Hypothesis,
+    Precondition,
+    Remediation,
+    Report,
+    Target,
+)
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+class Crash(BaseException):
+    """The process died (SIGKILL, OOM): nothing after it runs, no handler records anything."""
+
+
+class MemoryCluster:
+    """One Deployment held in memory; JSON patches change it as the API server would."""
+
+    def __init__(self) -> None:
+        self.deployment: dict[str, Any] = {
+            "metadata": {
+                "name": "payments",
+                "namespace": "shop",
+                "uid": "u1",
+                "resourceVersion": "500",
+                "annotations": {"deployment.kubernetes.io/revision": "2"},
+            },
+            "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "payments"}},
+                     "template": {"metadata": {"labels": {"app": "payments"}}, "spec": {}}},
+        }  # fmt: skip
+        self.sent: list[PlannedAction] = []
+        self.crash_after_landing = False
+        self.crash_before_sending = False
+
+    def read_deployment(self, namespace: str, name: str) -> dict[str, Any]:
+        return copy.deepcopy(self.deployment)
+
+    def list_replica_sets(
+        self, namespace: str, match_labels: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        return []
+
+    def apply(self, action: PlannedAction) -> dict[str, Any]:
+        if self.crash_before_sending:
+            raise Crash
+        self.sent.append(action)
+        for op in action.body:
+            if op["op"] == "test":
+                assert self.deployment["metadata"]["resourceVersion"] == op["value"]
+            elif op["path"] == "/spec/replicas":
+                self.deployment["spec"]["replicas"] = op["value"]
+        meta = self.deployment["metadata"]
+        meta["resourceVersion"] = str(int(meta["resourceVersion"]) + 1)
+        if self.crash_after_landing:
+            raise Crash
+        return self.read_deployment("shop", "payments")
+
+
+def _report() -> Report:
+    evidence = Evidence(tool_call_id="c1", tool="query_logs", query="q", quote="x", verified=True)
+    return Report(
+        investigation_id="inv-1",
+        alert=AlertRef(fingerprint="fp", name="PaymentsDown", labels={"namespace": "shop"}),
+        status="complete",
+        brain="scripted",
+        hypotheses=[Hypothesis(id="H1", component="payments", category="capacity", statement="s",
+                               status="supported", confidence=0.8, evidence=[evidence])],
+        remediations=[
+            Remediation(id="R1", action="scale_deployment",
+                        target=Target(kind="Deployment", namespace="shop", name="payments"),
+                        params={"replicas": 6}, rationale="more capacity", risk="low",
+                        precondition=Precondition(resource_version="500", revision=2)),
+        ],
+        started_at=NOW,
+        finished_at=NOW,
+    )  # fmt: skip
+
+
+def _gate(state: Path, cluster: MemoryCluster) -> Gate:
+    store = JsonFileStore(state)
+    return Gate(store, AuditLog(store.audit_path), cluster, ask=lambda _: "shop/payments",
+                say=lambda _: None, clock=lambda: NOW)  # fmt: skip
+
+
+REQUEST = ApprovalRequest("inv-1", "R1", "alice")
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    JsonFileStore(tmp_path).save(_report())
+    return tmp_path
+
+
+def _events(state: Path) -> list[tuple[str, Any]]:
+    return [
+        (r["event"], r.get("decision", r.get("landed")))
+        for r in AuditLog(state / "audit.jsonl").records()
+    ]
+
+
+def test_the_intent_is_recorded_before_the_write_and_the_outcome_after(state: Path) -> None:
+    cluster = MemoryCluster()
+    _gate(state, cluster).approve(REQUEST)
+    records = AuditLog(state / "audit.jsonl").records()
+    assert [r["event"] for r in records] == ["remediation_intent", "remediation_approval"]
+    intent = records[0]
+    assert intent["expected_resource_version"] == "500"
+    assert intent["request"]["body_sha256"] == cluster.sent[0].sha256()
+    # Digests of the new values, not the values (a template can carry env values).
+    assert [set(c) for c in intent["changes"]] == [{"path", "value_sha256"}]
+
+
+def test_a_crash_after_the_write_landed_is_detected_recorded_once_and_never_reapplied(
+    state: Path,
+) -> None:
+    cluster = MemoryCluster()
+    cluster.crash_after_landing = True
+    with pytest.raises(Crash):
+        _gate(state, cluster).approve(REQUEST)
+    assert _events(state) == [("remediation_intent", None)]  # the crash left no outcome
+
+    cluster.crash_after_landing = False
+    with pytest.raises(RemediationAborted, match=r"the write landed \(resourceVersion 501"):
+        _gate(state, cluster).approve(REQUEST)  # the restarted process
+    with pytest.raises(RemediationAborted, match="already approved by alice"):
+        _gate(state, cluster).approve(REQUEST)
+    assert len(cluster.sent) == 1 and cluster.deployment["spec"]["replicas"] == 6
+    reconciled = [r for r in AuditLog(state / "audit.jsonl").records() if "landed" in r]
+    assert len(reconciled) == 1
+    assert reconciled[0]["landed"] is True and reconciled[0]["resource_version"] == "501"
+    assert reconciled[0]["revision"] == 2
+    assert AuditLog(state / "audit.jsonl").verify_chain() == []
+
+
+def test_a_crash_before_the_write_reached_the_cluster_is_recorded_as_not_landed(
+    state: Path,
+) -> None:
+    cluster = MemoryCluster()
+    cluster.crash_before_sending = True
+    with pytest.raises(Crash):
+        _gate(state, cluster).approve(REQUEST)
+    cluster.crash_before_sending = False
+    with pytest.raises(RemediationAborted, match=r"unchanged \(resourceVersion 500\).*re-run"):
+        _gate(state, cluster).approve(REQUEST)
+    assert cluster.sent == [] and cluster.deployment["spec"]["replicas"] == 3
+    assert ("remediation_reconciled", False) in _events(state)
+
+
+def test_someone_elses_change_is_not_taken_for_ours(state: Path) -> None:
+    cluster = MemoryCluster()
+    cluster.crash_before_sending = True
+    with pytest.raises(Crash):
+        _gate(state, cluster).approve(REQUEST)
+    cluster.crash_before_sending = False
+    cluster.deployment["metadata"]["resourceVersion"] = "777"  # an unrelated edit
+    with pytest.raises(RemediationAborted, match="someone else changed it"):
+        _gate(state, cluster).approve(REQUEST)
+    assert cluster.sent == []
