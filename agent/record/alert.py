@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.safety.redact import Redactor
 from agent.timeutil import format_rfc3339, parse_rfc3339
 
 _WEBHOOK_KEYS = ("labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint")
@@ -28,6 +29,20 @@ def webhook_alert(item: dict[str, Any]) -> dict[str, Any]:
     alert["endsAt"] = alert["endsAt"] or _ZERO_TIME
     alert["generatorURL"] = alert["generatorURL"] or ""
     return alert
+
+
+def redact_alert(alert: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """``alert`` with its labels, annotations and generator URL redacted (a copy).
+
+    Annotations are free text written by whoever wrote the alert rule (descriptions, runbook
+    links with tokens, pasted log lines); a bundle is meant to be committed.
+    """
+    return {
+        **alert,
+        "labels": {k: redactor.redact(str(v)) for k, v in alert["labels"].items()},
+        "annotations": {k: redactor.redact(str(v)) for k, v in alert["annotations"].items()},
+        "generatorURL": redactor.redact(str(alert["generatorURL"])),
+    }
 
 
 def webhook_payload(alert: dict[str, Any], receiver: str = "agent-record") -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 List responses omit each item's ``kind`` and ``apiVersion``; they are put back so the replay
 can serve the objects. Values that may hold secrets are redacted before writing: ConfigMap
-data, container env values, and annotations (which often carry last-applied configurations).
+data, container env values, command lines (``--db-password=...`` and ``--token <value>``),
+annotations (which often carry last-applied configurations) of objects and pod templates,
+container termination and status messages, and event messages.
 """
 
 from __future__ import annotations
@@ -33,17 +35,54 @@ _NAMESPACED: tuple[tuple[str, str, str], ...] = (
 def _containers(obj: dict[str, Any]) -> Iterable[dict[str, Any]]:
     spec = obj.get("spec") or {}
     pod_spec = ((spec.get("template") or {}).get("spec")) or spec
-    for key in ("containers", "initContainers"):
+    for key in ("containers", "initContainers", "ephemeralContainers"):
         yield from pod_spec.get(key) or []
 
 
-def redact_object(obj: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
-    """``obj`` with ConfigMap data, env values and annotations redacted (in place, returned)."""
-    metadata = obj.get("metadata") or {}
+def _container_statuses(obj: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    status = obj.get("status") or {}
+    for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
+        yield from status.get(key) or []
+
+
+def _redact_annotations(metadata: dict[str, Any], redactor: Redactor) -> None:
     if metadata.get("annotations"):
         metadata["annotations"] = {
             k: redactor.redact(str(v)) for k, v in metadata["annotations"].items()
         }
+
+
+def redact_command_line(args: list[Any], redactor: Redactor) -> list[str]:
+    """A container's ``command``/``args`` with flag values of secret-looking flags hidden.
+
+    ``--db-password=x`` and ``--db-password x`` both hide ``x``; every other word still goes
+    through the redactor's detectors.
+    """
+    words = [str(a) for a in args]
+    out: list[str] = []
+    hide_next = False
+    for word in words:
+        if hide_next and not word.startswith("-"):
+            out.append(redactor.placeholder("SECRET", word))
+            hide_next = False
+            continue
+        hide_next = False
+        flag, equals, value = word.partition("=")
+        if word.startswith("-") and looks_secret_key(flag.lstrip("-")):
+            if equals:
+                out.append(f"{flag}={redactor.placeholder('SECRET', value)}")
+                continue
+            hide_next = True
+        out.append(redactor.redact(word))
+    return out
+
+
+def redact_object(obj: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """``obj`` with ConfigMap data, env values and annotations redacted (in place, returned)."""
+    _redact_annotations(obj.get("metadata") or {}, redactor)
+    _redact_annotations(
+        ((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}, redactor
+    )
     if obj.get("kind") == "ConfigMap":
         for key in ("data", "binaryData"):
             if obj.get(key):
@@ -54,6 +93,9 @@ def redact_object(obj: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
                     for k, v in obj[key].items()
                 }
     for container in _containers(obj):
+        for words in ("command", "args"):
+            if isinstance(container.get(words), list):
+                container[words] = redact_command_line(container[words], redactor)
         for env in container.get("env") or []:
             if "value" in env:
                 value = str(env["value"])
@@ -61,6 +103,16 @@ def redact_object(obj: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
                 env["value"] = (
                     redactor.placeholder("SECRET", value) if secret else redactor.redact(value)
                 )
+    for container_status in _container_statuses(obj):
+        for state in ("state", "lastState"):
+            for detail in (container_status.get(state) or {}).values():
+                if isinstance(detail, dict) and isinstance(detail.get("message"), str):
+                    detail["message"] = redactor.redact(detail["message"])
+    object_status = obj.get("status")
+    if isinstance(object_status, dict):
+        for holder in [object_status, *(object_status.get("conditions") or [])]:
+            if isinstance(holder, dict) and isinstance(holder.get("message"), str):
+                holder["message"] = redactor.redact(holder["message"])
     if obj.get("kind") == "Event" and isinstance(obj.get("message"), str):
         obj["message"] = redactor.redact(obj["message"])
     return obj

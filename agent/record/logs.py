@@ -73,6 +73,10 @@ def record_logs(
     records.sort(key=lambda item: item[0])
     with out.open("w", encoding="utf-8") as handle:
         for ts, labels, line in records:
-            document = {"ts": format_ns(ts), "labels": labels, "line": redactor.redact(line)}
+            document = {
+                "ts": format_ns(ts),
+                "labels": {k: redactor.redact(v) for k, v in labels.items()},
+                "line": redactor.redact(line),
+            }
             handle.write(json.dumps(document, ensure_ascii=False) + "\n")
     return len(records)

@@ -26,7 +26,7 @@ from policies.model import Policy
 from policies.scope import derive_scope
 from tools.clients import Backends
 
-from .alert import incident_document, webhook_alert, webhook_payload
+from .alert import incident_document, redact_alert, webhook_alert, webhook_payload
 from .k8s import record_k8s
 from .logs import record_logs
 from .metrics import record_metrics
@@ -85,7 +85,8 @@ def record_bundle(
         item = backends.alertmanager.find(fingerprint)
         if item is None:
             raise ConfigError(f"unknown alert id {fingerprint} at {backends.alertmanager.url}")
-        alert = webhook_alert(item)
+        redactor = Redactor.with_random_key()
+        alert = redact_alert(webhook_alert(item), redactor)
         incident = incident_document(alert, opts.before, opts.after, opts.wall_clock())
         scope = derive_scope(alert_from_alertmanager(item), opts.catalog, policy)
         summary = RecordSummary(out, sorted(scope.namespaces))
@@ -95,7 +96,7 @@ def record_bundle(
         if opts.catalog.services:
             catalog = opts.catalog.model_dump(mode="json", exclude_none=True)
             (out / CATALOG).write_text(yaml.safe_dump(catalog, sort_keys=False), "utf-8")
-        _record_telemetry(backends, summary, incident, Redactor.with_random_key())
+        _record_telemetry(backends, summary, incident, redactor)
         return summary
     finally:
         backends.close()

@@ -2,7 +2,8 @@
 
 Tempo's search finds the trace ids; each trace is fetched whole. The reader already converts
 Tempo's base64 ids to hex; here ``batches`` becomes OTLP's ``resourceSpans`` and every string
-attribute value (span, resource and event attributes) is redacted.
+is redacted — attributes (span, resource, event, link), status messages, span and event names
+— except the ids and timestamps the replay needs verbatim.
 """
 
 from __future__ import annotations
@@ -18,23 +19,29 @@ from tools.clients import TempoReader
 MAX_TRACES = 2000
 
 
-def _redact_attributes(node: Any, redactor: Redactor) -> Any:
+# Fields the replay needs verbatim: ids, times and enums, never free text.
+_VERBATIM = frozenset(
+    {"traceId", "spanId", "parentSpanId", "startTimeUnixNano", "endTimeUnixNano",
+     "timeUnixNano", "kind", "code", "flags", "traceState"}
+)  # fmt: skip
+
+
+def _redact_spans(node: Any, redactor: Redactor) -> Any:
     if isinstance(node, dict):
-        out = {k: _redact_attributes(v, redactor) for k, v in node.items()}
-        if isinstance(node.get("attributes"), list):
-            out["attributes"] = redactor.redact_obj(node["attributes"])
-        return out
+        return {k: v if k in _VERBATIM else _redact_spans(v, redactor) for k, v in node.items()}
     if isinstance(node, list):
-        return [_redact_attributes(item, redactor) for item in node]
+        return [_redact_spans(item, redactor) for item in node]
+    if isinstance(node, str):
+        return redactor.redact(node)
     return node
 
 
 def otlp_document(body: Any, redactor: Redactor) -> dict[str, Any]:
-    """One fetched trace as an OTLP/JSON ``TracesData`` with redacted attributes."""
+    """One fetched trace as an OTLP/JSON ``TracesData`` with every free-text string redacted."""
     if not isinstance(body, dict):
         return {"resourceSpans": []}
     spans = body.get("resourceSpans") or body.get("batches") or []
-    return {"resourceSpans": _redact_attributes(spans, redactor)}
+    return {"resourceSpans": _redact_spans(spans, redactor)}
 
 
 def record_traces(
