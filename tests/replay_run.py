@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from agent.alerts.lookup import AlertmanagerSource, find_alert
+from agent.config import BackendSettings
 from agent.investigation.brain import Brain
 from agent.investigation.budget import Budget
 from agent.investigation.loop import investigate, new_state
 from agent.investigation.setup import Environment, prepare
 from agent.investigation.state import InvestigationState
+from agent.record import RecordOptions, RecordSummary, record_bundle
 from agent.replay.environment import ReplayEnvironment
 from agent.report.model import Report
 from policies.load import default_policy_path, load_policy
@@ -55,3 +57,24 @@ def investigate_replay(
         return investigate(alert, deps, state), state
     finally:
         backends.close()
+
+
+def record_replay(env: ReplayEnvironment, out: Path) -> RecordSummary:
+    """Record the started replay's incident with ``agent record``'s code into ``out``."""
+    endpoints = env.endpoints
+    assert endpoints is not None, "the replay environment must be started"
+    settings = BackendSettings(
+        prometheus_url=endpoints.prometheus,
+        loki_url=endpoints.loki,
+        tempo_url=endpoints.tempo,
+        alertmanager_url=endpoints.alertmanager,
+        kubeconfig=str(endpoints.kubeconfig),
+    )
+    options = RecordOptions(catalog=env.bundle.catalog, wall_clock=lambda: endpoints.now)
+    return record_bundle(
+        env.bundle.incident.alert_fingerprint,
+        out,
+        settings,
+        load_policy(default_policy_path()),
+        options,
+    )

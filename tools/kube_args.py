@@ -33,18 +33,25 @@ _SET_OPERATORS = ("notin", "in")
 _MAX_REQUIREMENTS = 20
 
 
+def _matching(value: str, pattern: re.Pattern[str], limit: int, rule: str) -> str:
+    if len(value) > limit or not pattern.fullmatch(value):
+        raise ValueError(f"{rule}, at most {limit} characters)")
+    return value
+
+
 def dns1123_subdomain(value: str) -> str:
     """``value`` if it is a DNS-1123 subdomain (the name of most Kubernetes objects).
 
     Raises:
         ValueError: it is not.
     """
-    if len(value) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(value):
-        raise ValueError(
-            "not a Kubernetes object name (DNS-1123: lowercase letters, digits, '-' and '.', "
-            "starting and ending with a letter or digit, at most 253 characters)"
-        )
-    return value
+    return _matching(
+        value,
+        _DNS1123_SUBDOMAIN,
+        253,
+        "not a Kubernetes object name (DNS-1123: lowercase letters, digits, '-' and '.', "
+        "starting and ending with a letter or digit",
+    )
 
 
 def dns1123_label(value: str) -> str:
@@ -53,12 +60,13 @@ def dns1123_label(value: str) -> str:
     Raises:
         ValueError: it is not.
     """
-    if len(value) > 63 or not _DNS1123_LABEL.fullmatch(value):
-        raise ValueError(
-            "not a namespace name (DNS-1123 label: lowercase letters, digits and '-', "
-            "starting and ending with a letter or digit, at most 63 characters)"
-        )
-    return value
+    return _matching(
+        value,
+        _DNS1123_LABEL,
+        63,
+        "not a namespace name (DNS-1123 label: lowercase letters, digits and '-', "
+        "starting and ending with a letter or digit",
+    )
 
 
 def _label_key(key: str) -> str:

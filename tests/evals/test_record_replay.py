@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 from incidents import INCIDENTS
+from replay_run import record_replay
 
 from agent.bundle.validate import validate_bundle
-from agent.config import BackendSettings, ModelSettings
-from agent.record import RecordOptions, record_bundle
+from agent.config import ModelSettings
 from agent.replay.environment import ReplayEnvironment
 from evals.runner import EvalConfig, brain_factory, run_case
-from policies.load import default_policy_path, load_policy
 
 BUNDLE = "checkout-5xx-0412"
 
@@ -27,24 +26,8 @@ def test_recorded_bundle_validates_and_replays(
     replay: Callable[[str], ReplayEnvironment], tmp_path: Path
 ) -> None:
     env = replay(BUNDLE)
-    endpoints = env.endpoints
-    assert endpoints is not None
-    settings = BackendSettings(
-        prometheus_url=endpoints.prometheus,
-        loki_url=endpoints.loki,
-        tempo_url=endpoints.tempo,
-        alertmanager_url=endpoints.alertmanager,
-        kubeconfig=str(endpoints.kubeconfig),
-    )
     out = tmp_path / "recorded"
-    options = RecordOptions(catalog=env.bundle.catalog, wall_clock=lambda: endpoints.now)
-    summary = record_bundle(
-        env.bundle.incident.alert_fingerprint,
-        out,
-        settings,
-        load_policy(default_policy_path()),
-        options,
-    )
+    summary = record_replay(env, out)
     assert summary.skipped == {}
     assert all(count > 0 for count in summary.counts.values()), summary.counts
     assert validate_bundle(out) == []

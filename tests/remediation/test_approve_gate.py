@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report_fakes import supported
 from starlette.applications import Starlette
 
 from agent.cli.approve import run
@@ -19,8 +20,6 @@ from agent.replay.http import LoopbackServers
 from agent.replay.kubernetes import create_app, write_kubeconfig
 from agent.report.model import (
     AlertRef,
-    Evidence,
-    Hypothesis,
     Precondition,
     Remediation,
     Report,
@@ -112,41 +111,9 @@ def _report() -> Report:
             component="payments", category="deployment", summary="v2", confidence=0.9
         ),
         hypotheses=[
-            Hypothesis(
-                id="h0",
-                component="payments",
-                category="deployment",
-                statement="payments v2 fails",
-                status="supported",
-                confidence=0.9,
-                evidence=[
-                    Evidence(
-                        tool_call_id="c1",
-                        tool="query_logs",
-                        query='{namespace="shop"}',
-                        quote="payments v2: nil pointer",
-                        verified=True,
-                    )
-                ],
-            ),
+            supported("payments", hypothesis_id="h0"),
             # The model may call anything "supported": without a verified quote it shows nothing.
-            Hypothesis(
-                id="h1",
-                component="cart",
-                category="code",
-                statement="cart bug",
-                status="supported",
-                confidence=0.8,
-                evidence=[
-                    Evidence(
-                        tool_call_id="c2",
-                        tool="query_logs",
-                        query='{namespace="shop"}',
-                        quote="cart is broken",
-                        verified=False,
-                    )
-                ],
-            ),
+            supported("cart", verified=False, hypothesis_id="h1"),
         ],
         remediations=[
             _rem("rollback", "rollback_deployment", params={"to_revision": 1}),

@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report_fakes import supported
 
 from agent.errors import RemediationAborted
 from agent.remediation import ApprovalRequest, AuditLog, Gate, JsonFileStore, PlannedAction
 from agent.report.model import (
     AlertRef,
-    Evidence,
-    Hypothesis,
     Precondition,
     Remediation,
     Report,
@@ -73,14 +72,12 @@ class MemoryCluster:
 
 
 def _report() -> Report:
-    evidence = Evidence(tool_call_id="c1", tool="query_logs", query="q", quote="x", verified=True)
     return Report(
         investigation_id="inv-1",
         alert=AlertRef(fingerprint="fp", name="PaymentsDown", labels={"namespace": "shop"}),
         status="complete",
         brain="scripted",
-        hypotheses=[Hypothesis(id="H1", component="payments", category="capacity", statement="s",
-                               status="supported", confidence=0.8, evidence=[evidence])],
+        hypotheses=[supported("payments")],
         remediations=[
             Remediation(id="R1", action="scale_deployment",
                         target=Target(kind="Deployment", namespace="shop", name="payments"),

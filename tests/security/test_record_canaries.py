@@ -10,14 +10,12 @@ import pytest
 import yaml
 from canary_bundle import leaked, plant
 from incidents import bundle_dirs
+from replay_run import record_replay
 
 from agent.bundle.validate import validate_bundle
-from agent.config import BackendSettings
-from agent.record import RecordOptions, record_bundle
 from agent.record.k8s import redact_command_line
 from agent.replay.environment import ReplayEnvironment
 from agent.safety.redact import Redactor
-from policies.load import default_policy_path, load_policy
 
 pytestmark = [pytest.mark.replay, pytest.mark.slow, pytest.mark.xdist_group("canaries")]
 
@@ -73,24 +71,10 @@ def test_no_canary_in_any_file_of_a_recorded_bundle(tmp_path: Path) -> None:
     source = next(p for p in bundle_dirs() if p.name.startswith("checkout"))
     planted = plant(source, tmp_path / "planted")
     _plant_more(planted)
+    out = tmp_path / "recorded"
     env = ReplayEnvironment(planted)
-    with env as endpoints:
-        settings = BackendSettings(
-            prometheus_url=endpoints.prometheus,
-            loki_url=endpoints.loki,
-            tempo_url=endpoints.tempo,
-            alertmanager_url=endpoints.alertmanager,
-            kubeconfig=str(endpoints.kubeconfig),
-        )
-        out = tmp_path / "recorded"
-        options = RecordOptions(catalog=env.bundle.catalog, wall_clock=lambda: endpoints.now)
-        record_bundle(
-            env.bundle.incident.alert_fingerprint,
-            out,
-            settings,
-            load_policy(default_policy_path()),
-            options,
-        )
+    with env:
+        record_replay(env, out)
     files = sorted(p for p in out.rglob("*") if p.is_file())
     assert {p.name for p in files} >= {"alert.json", "k8s.yaml", "logs.jsonl", "traces.jsonl"}
     for path in files:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import server_payloads as p
+from report_fakes import supported
 from server_harness import AM_AUTH, APPROVER_TOKEN, CountingRunner, admit, running, settings
 from starlette.applications import Starlette
 
@@ -18,8 +19,6 @@ from agent.replay.http import LoopbackServers
 from agent.replay.kubernetes import create_app, write_kubeconfig
 from agent.report.model import (
     AlertRef,
-    Evidence,
-    Hypothesis,
     Precondition,
     Remediation,
     Report,
@@ -70,25 +69,7 @@ def _report(investigation_id: str) -> Report:
             component="checkout", category="deployment", summary="v2", confidence=0.9
         ),
         # The gate acts only on what a supported hypothesis with verified evidence names.
-        hypotheses=[
-            Hypothesis(
-                id="H1",
-                component="checkout",
-                category="deployment",
-                statement="checkout v2 fails",
-                status="supported",
-                confidence=0.9,
-                evidence=[
-                    Evidence(
-                        tool_call_id="c1",
-                        tool="query_logs",
-                        query="q",
-                        quote="checkout v2: panic",
-                        verified=True,
-                    )
-                ],
-            )
-        ],
+        hypotheses=[supported("checkout")],
         remediations=[
             rem("restart", "restart_deployment"),
             rem("scale", "scale_deployment", replicas=4),
