@@ -53,7 +53,13 @@ class MemoryCluster:
     def list_replica_sets(
         self, namespace: str, match_labels: Mapping[str, str]
     ) -> list[dict[str, Any]]:
-        return []
+        # Revision 1's template, the one a rollback restores.
+        labels = {"app": "payments", "pod-template-hash": "6f7c8d9b4"}
+        return [{"metadata": {"name": "payments-6f7c8d9b4", "labels": labels,
+                              "annotations": {"deployment.kubernetes.io/revision": "1"},
+                              "ownerReferences": [{"kind": "Deployment", "uid": "u1"}]},
+                 "spec": {"template": {"metadata": {"labels": dict(labels)},
+                                       "spec": {"containers": [{"name": "p", "image": "v1"}]}}}}]  # fmt: skip
 
     def apply(self, action: PlannedAction) -> dict[str, Any]:
         if self.crash_before_sending:
@@ -64,6 +70,12 @@ class MemoryCluster:
                 assert self.deployment["metadata"]["resourceVersion"] == op["value"]
             elif op["path"] == "/spec/replicas":
                 self.deployment["spec"]["replicas"] = op["value"]
+            elif op["path"] == "/spec/template":
+                # The Deployment controller re-uses revision 1's ReplicaSet as revision 3.
+                self.deployment["spec"]["template"] = copy.deepcopy(op["value"])
+                self.deployment["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = (
+                    "3"
+                )
         meta = self.deployment["metadata"]
         meta["resourceVersion"] = str(int(meta["resourceVersion"]) + 1)
         if self.crash_after_landing:
@@ -82,6 +94,10 @@ def _report() -> Report:
             Remediation(id="R1", action="scale_deployment",
                         target=Target(kind="Deployment", namespace="shop", name="payments"),
                         params={"replicas": 6}, rationale="more capacity", risk="low",
+                        precondition=Precondition(resource_version="500", revision=2)),
+            Remediation(id="R2", action="rollback_deployment",
+                        target=Target(kind="Deployment", namespace="shop", name="payments"),
+                        params={"to_revision": 1}, rationale="v2 is broken", risk="medium",
                         precondition=Precondition(resource_version="500", revision=2)),
         ],
         started_at=NOW,
@@ -169,3 +185,20 @@ def test_someone_elses_change_is_not_taken_for_ours(state: Path) -> None:
     with pytest.raises(RemediationAborted, match="someone else changed it"):
         _gate(state, cluster).approve(REQUEST)
     assert cluster.sent == []
+
+
+def test_a_crash_after_a_rollback_landed_finds_the_new_revision_and_never_rolls_back_twice(
+    state: Path,
+) -> None:
+    cluster = MemoryCluster()
+    cluster.crash_after_landing = True
+    rollback = ApprovalRequest("inv-1", "R2", "alice")
+    with pytest.raises(Crash):
+        _gate(state, cluster).approve(rollback)
+    cluster.crash_after_landing = False
+    with pytest.raises(RemediationAborted, match=r"revision 3\).*the change is in place"):
+        _gate(state, cluster).approve(rollback)
+    with pytest.raises(RemediationAborted, match="already approved"):
+        _gate(state, cluster).approve(rollback)
+    assert len(cluster.sent) == 1
+    assert ("remediation_reconciled", True) in _events(state)
