@@ -4,6 +4,8 @@ Series are discovered with ``/api/v1/series`` (the scope's namespaces, plus clus
 ``node_*`` series) and fetched one metric name at a time with range queries at a fixed step.
 The range API does not say a metric's type, so every name is written as its own ``gauge``
 family: always valid OpenMetrics, and the samples (what PromQL evaluates) are kept exactly.
+Label values go through the redactor (a probe's ``url`` or an ``instance`` can carry a token);
+metric names and samples do not.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from agent.safety.redact import Redactor
 from tools.clients import PrometheusReader
 
 STEP_SECONDS = 30
@@ -71,6 +74,7 @@ def record_metrics(
     namespaces: Iterable[str],
     start: datetime,
     end: datetime,
+    redactor: Redactor,
     out: Path,
 ) -> int:
     """Write ``out`` (gzip OpenMetrics) and return how many samples it holds."""
@@ -86,7 +90,11 @@ def record_metrics(
                     continue
                 result = prometheus.query_range(query, start, end, f"{STEP_SECONDS}s").body
                 for item in result:
-                    found[_labels(item.get("metric", {}))] = item
+                    metric = {
+                        k: v if k == "__name__" else redactor.redact(str(v))
+                        for k, v in (item.get("metric") or {}).items()
+                    }
+                    found[_labels(metric)] = {**item, "metric": metric}
             for line in family_lines(name, list(found.values())):
                 samples += not line.startswith("#")
                 handle.write(line + "\n")

@@ -112,7 +112,7 @@ def _record_telemetry(
     p, loki, kube, tempo = backends.prometheus, backends.loki, backends.kubernetes, backends.tempo
     # Each step exists only when its backend is configured (None: skipped, and said so).
     steps: dict[str, Callable[[], int] | None] = {
-        METRICS_GZ: (lambda: record_metrics(p, namespaces, start, end, out / METRICS_GZ))
+        METRICS_GZ: (lambda: record_metrics(p, namespaces, start, end, redactor, out / METRICS_GZ))
         if p
         else None,
         LOGS: (lambda: record_logs(loki, namespaces, start, end, redactor, out / LOGS))

@@ -26,6 +26,7 @@ EXTRA = {
     "termination": "CanaryTermPass-4b3a",
     "runbook": "CanaryRunbookToken-9d8c",
     "template_annotation": "CanaryTemplateNote-2a1b",
+    "metric_label": "CanaryMetricToken-3e4f",
 }
 
 
@@ -60,6 +61,15 @@ def _plant_more(bundle: Path) -> None:
                     }
                 }
     (bundle / "k8s.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    # A probe series whose url label carries a token, at the times the shop's series have.
+    metrics = gzip.decompress((bundle / "metrics.om.gz").read_bytes()).decode()
+    stamps = [line.rsplit(" ", 1)[1] for line in metrics.splitlines() if 'namespace="shop"' in line]
+    url = f"https://status.example/health?token={EXTRA['metric_label']}"
+    probe = [f'probe_canary{{namespace="shop",url="{url}"}} 1 {ts}' for ts in sorted(set(stamps))]
+    metrics = metrics.replace(
+        "# EOF\n", "\n".join(["# TYPE probe_canary gauge", *probe, "# EOF\n"])
+    )
+    (bundle / "metrics.om.gz").write_bytes(gzip.compress(metrics.encode()))
 
 
 def _text(path: Path) -> str:
@@ -85,6 +95,9 @@ def test_no_canary_in_any_file_of_a_recorded_bundle(tmp_path: Path) -> None:
     # The recorded telemetry still carries what an investigation needs.
     k8s = _text(out / "k8s.yaml")
     assert "--port=8080" in k8s and "--db-password=‹SECRET:" in k8s and "FATAL: auth failed" in k8s
+    assert 'probe_canary{namespace="shop",url="https://status.example/health?token=‹SECRET:' in (
+        _text(out / "metrics.om.gz")
+    )
 
 
 def test_secret_flags_are_hidden_in_both_spellings() -> None:
