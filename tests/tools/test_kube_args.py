@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 import pytest
 from hypothesis import given
@@ -18,7 +19,13 @@ from policies.load import default_policy_path, load_policy
 from tools.base import Registry, Scope, ToolContext
 from tools.catalog import all_tools
 from tools.clients import Backends
-from tools.kube_args import dns1123_label, dns1123_subdomain, field_selector, label_selector
+from tools.kube_args import (
+    EventKind,
+    dns1123_label,
+    dns1123_subdomain,
+    field_selector,
+    label_selector,
+)
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -150,3 +157,44 @@ def test_a_selector_either_fails_or_is_canonical_and_safe(text: str) -> None:
         return
     assert set(parsed) <= _SAFE
     assert label_selector(parsed) == parsed  # canonical form is a fixed point
+
+
+_TEXT = st.one_of(
+    st.none(),
+    st.sampled_from(["shop", "pay", "app=pay", "Pod", "Secret", "a.b", "x" * 70]),
+    st.text(max_size=20),
+)
+
+
+@given(
+    tool=st.sampled_from(["pod_status", "deployment_history", "k8s_events"]),
+    values=st.fixed_dictionaries(
+        {},
+        optional={
+            "namespace": _TEXT,
+            "name": _TEXT,
+            "workload": _TEXT,
+            "label_selector": _TEXT,
+            "involved_object": _TEXT,
+            "kind": _TEXT,
+        },
+    ),
+)
+def test_kubernetes_tool_arguments_validate_into_the_grammar_or_are_rejected(
+    tool: str, values: dict[str, Any]
+) -> None:
+    model = {t.name: t.input_model for t in all_tools()}[tool]
+    arguments = {k: v for k, v in values.items() if k in model.model_fields}
+    try:
+        parsed = model.model_validate_json(json.dumps(arguments), strict=True)
+    except ValueError:
+        return
+    for field in ("namespace", "name", "workload", "involved_object"):
+        value = getattr(parsed, field, None)
+        if value is not None:
+            assert dns1123_subdomain(value) == value
+            assert value == arguments[field].strip()  # validated, never rewritten into shape
+    selector = getattr(parsed, "label_selector", None)
+    if selector is not None:
+        assert label_selector(selector) == selector
+    assert getattr(parsed, "kind", None) in {None, *get_args(EventKind)}
