@@ -2,6 +2,7 @@
 
 from .alertmanager import AlertmanagerReader
 from .backends import Backends
+from .connection import Connection, Secret
 from .http import Fetched
 from .kubernetes import KubeReader
 from .loki import LokiReader
@@ -12,10 +13,12 @@ from .tempo import TempoReader
 __all__ = [
     "AlertmanagerReader",
     "Backends",
+    "Connection",
     "Fetched",
     "KubeReader",
     "LokiReader",
     "PrometheusReader",
     "ReadOnlyViolation",
+    "Secret",
     "TempoReader",
 ]
