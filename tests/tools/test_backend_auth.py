@@ -195,7 +195,7 @@ def test_unreadable_token_file_is_a_backend_error_naming_the_file(
 ) -> None:
     with serve(requiring(lambda s: True)) as srv:
         b = close(readers(backend, url=srv.url, bearer_token_file=tmp_path / "missing"))
-        with pytest.raises(BackendError, match="bearer_token_file .*missing"):
+        with pytest.raises(BackendError, match=r"bearer_token_file .*missing"):
             read_once(b, backend)
         assert srv.seen == []
 
