@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from agent.errors import ConfigError
+from agent.notify.settings import NotifySettings
 
 
 class BasicAuthSettings(BaseModel):
@@ -277,6 +278,7 @@ class Settings(BaseModel):
     replay: ReplaySettings = Field(default_factory=ReplaySettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     state_dir: Path = Field(
         default_factory=lambda: Path.home() / ".local" / "state" / "incident-agent"
     )
@@ -343,6 +345,29 @@ def _refuse_inline_secrets(data: dict[str, Any], path: str) -> None:
             )
 
 
+_SINK_SECRETS = (("secret", "secret_env"), ("signing_secret", "signing_secret_env"))
+
+
+def _resolve_sink_secrets(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    """Each notify sink's ``secret_env`` names the variable holding its secret; read it here."""
+    notify = data.get("notify")
+    sinks = notify.get("sinks") if isinstance(notify, dict) else None
+    for index, sink in enumerate(sinks if isinstance(sinks, list) else []):
+        if not isinstance(sink, dict):
+            continue
+        for field, variable in _SINK_SECRETS:
+            if field in sink:
+                raise ConfigError(
+                    f"notify.sinks.{index}.{field}: secrets are never inline; use "
+                    f"{field}_file or {variable}"
+                )
+            name = sink.get(variable)
+            if isinstance(name, str):
+                if not env.get(name):
+                    raise ConfigError(f"notify.sinks.{index}.{variable}: {name} is not set")
+                sink[field] = env[name]
+
+
 def load_settings(
     config_file: str | Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
@@ -363,6 +388,7 @@ def load_settings(
             raise ConfigError(f"config file {path}: expected a mapping at the top level")
         data = loaded or {}
         _refuse_inline_secrets(data, str(path))
+    _resolve_sink_secrets(data, env)
     for var, (section, key) in _ENV.items():
         value = env.get(var)
         if value:

@@ -2,7 +2,7 @@
 
 from .alertmanager import AlertmanagerReader
 from .backends import Backends
-from .connection import Connection, Secret
+from .connection import Connection
 from .http import Fetched
 from .kubernetes import KubeReader
 from .loki import LokiReader
@@ -19,6 +19,5 @@ __all__ = [
     "LokiReader",
     "PrometheusReader",
     "ReadOnlyViolation",
-    "Secret",
     "TempoReader",
 ]

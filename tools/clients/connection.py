@@ -4,16 +4,14 @@
 HTTP library needs: an ``httpx2`` client (Loki, Tempo, Alertmanager) or a ``requests`` session
 (Prometheus through prometheus-api-client). Credentials are attached per request by an auth
 hook, so a token file that is rotated (a projected service-account token) is picked up on the
-next request without a restart. Secret values live only in ``Secret`` objects, whose ``repr``
-never shows them, and no error message built here contains one.
+next request without a restart (``agent.secretfile.Secret``). No error built here contains a
+secret value.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import ssl
-import threading
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,45 +20,10 @@ import httpx2
 import requests
 
 from agent.config import ConnectionSettings
-from agent.errors import BackendUnavailable
+from agent.errors import BackendUnavailable, SecretUnavailable
+from agent.secretfile import Secret
 
 from .readonly import ReadOnlySession, ReadOnlyTransport
-
-
-class Secret:
-    """A secret value, literal (from the environment) or read from a file when it changes."""
-
-    def __init__(self, *, value: str | None = None, path: Path | None = None) -> None:
-        if (value is None) == (path is None):
-            raise ValueError("a secret is either a value or a file")
-        self._value = value
-        self.path = path
-        self._stamp: tuple[int, int, int] | None = None
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"Secret(path={self.path!s})" if self.path else "Secret(<from environment>)"
-
-    def get(self, what: str) -> str:
-        """The current value; a file is re-read when its inode, size or mtime changed.
-
-        Raises:
-            BackendUnavailable: the file cannot be read (named, its content never shown).
-        """
-        if self.path is None:
-            assert self._value is not None
-            return self._value
-        with self._lock:
-            try:
-                info = os.stat(self.path)
-                stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
-                if stamp != self._stamp or self._value is None:
-                    self._value = self.path.read_text(encoding="utf-8").strip()
-                    self._stamp = stamp
-            except (OSError, UnicodeDecodeError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-                raise BackendUnavailable(f"cannot read {what} {self.path}: {reason}") from None
-            return self._value
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +81,14 @@ class Connection:
         Raises:
             BackendUnavailable: a credential file cannot be read.
         """
-        if self.token is not None:
-            return f"Bearer {self.token.get('bearer_token_file')}"
-        if self.username is not None and self.password is not None:
-            pair = f"{self.username}:{self.password.get('basic_auth.password_file')}"
-            return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+        try:
+            if self.token is not None:
+                return f"Bearer {self.token.get('bearer_token_file')}"
+            if self.username is not None and self.password is not None:
+                pair = f"{self.username}:{self.password.get('basic_auth.password_file')}"
+                return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+        except SecretUnavailable as exc:
+            raise BackendUnavailable(f"{self.url}: {exc}") from None
         return None
 
     def ssl_context(self) -> ssl.SSLContext:
