@@ -268,6 +268,20 @@ class TelemetrySettings(BaseModel):
         return self
 
 
+class TriageSettings(BaseModel):
+    """What the triage fields of a report need beyond the evidence: links and the platform team."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Grafana Explore links in next steps, when the URL and the datasource uids are set.
+    grafana_url: str | None = None
+    prometheus_datasource_uid: str | None = None
+    loki_datasource_uid: str | None = None
+    tempo_datasource_uid: str | None = None
+    # Owns causes in the cluster itself (nodes, network, capacity) and unowned components.
+    platform_team: str = Field(default="platform", min_length=1)
+
+
 class Settings(BaseModel):
     """All settings of one agent process."""
 
@@ -279,6 +293,7 @@ class Settings(BaseModel):
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    triage: TriageSettings = Field(default_factory=TriageSettings)
     state_dir: Path = Field(
         default_factory=lambda: Path.home() / ".local" / "state" / "incident-agent"
     )

@@ -82,9 +82,8 @@ def _text(redactor: Redactor, value: str, limit: int | None = None) -> str:
 
 
 def _severity(report: Report, alert: Alert) -> str:
-    triage = report.model_dump().get("severity")
-    if isinstance(triage, dict) and triage.get("level"):
-        return str(triage["level"])
+    if report.severity is not None:
+        return report.severity.level
     return alert.labels.get("severity", "unknown")
 
 
@@ -107,7 +106,8 @@ def compose(report: Report, alert: Alert, *, public_url: str | None = None) -> M
     else:
         headline = f"no root cause ({report.status})"
         summary = "The investigation did not reach a root cause; see the data gaps in the report."
-    owner = next((e.owner for e in report.escalation if e.owner), "")
+    owner = report.ownership.team if report.ownership else ""
+    owner = owner or next((e.owner for e in report.escalation if e.owner), "")
     channel = next((e.team_channel for e in report.escalation if e.team_channel), None)
     recipients = [e.owner for e in report.escalation if "@" in e.owner]
     evidence = [
