@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -14,6 +13,7 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from loopback_http import free_port
 from notify_fakes import alert, report
 
 from agent.errors import DeliveryFailed
@@ -49,9 +49,7 @@ def smtp(tmp_path: Path) -> Iterator[tuple[Mailbox, int, Path]]:
     ca.issue_cert("127.0.0.1").configure_cert(server_tls)
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     box = Mailbox()
     controller = Controller(
         box, hostname="127.0.0.1", port=port, server_hostname="smtp.test", tls_context=server_tls,
@@ -106,9 +104,7 @@ def test_email_bad_password_is_a_permanent_failure(
 
 
 def test_email_unreachable_server_is_retryable(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     with pytest.raises(DeliveryFailed) as caught:
         EmailSender(sink(port, tmp_path / "none.pem", tmp_path)).deliver(
             compose(report(), alert()), None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ import httpx2
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
-from loopback_http import serve
+from loopback_http import free_port, serve, wait_until
 from notify_fakes import FakeSlack
 
 from agent.replay.environment import ReplayEnvironment
@@ -36,22 +35,6 @@ TOKEN = "notify-test-token"
 INCIDENTS = Path(__file__).resolve().parents[2] / "fixtures" / "incidents"
 
 pytestmark = [pytest.mark.replay, pytest.mark.slow, pytest.mark.xdist_group(BUNDLE)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(predicate: Callable[[], Any], timeout: float, explain: Callable[[], str]) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s: {explain()}")
 
 
 class Mailbox:
@@ -82,7 +65,7 @@ def _serve(config: Path, port: int, log: Path) -> Iterator[str]:
             return False
 
     try:
-        _wait(healthy, 30, log.read_text)
+        wait_until(healthy, 30, log.read_text)
         yield base
     finally:
         process.terminate()
@@ -115,11 +98,11 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
     slack = FakeSlack()
     (tmp_path / "slack-token").write_text(slack.token)
     box = Mailbox()
-    smtp_port = _free_port()
+    smtp_port = free_port()
     controller = Controller(box, hostname="127.0.0.1", port=smtp_port, server_hostname="smtp.test")
     controller.start()
     log = tmp_path / "serve.log"
-    port = _free_port()
+    port = free_port()
     try:
         with serve(slack) as api:
             config = tmp_path / "agent.yaml"
@@ -147,7 +130,7 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
 
             with _serve(config, port, log) as base:
                 fire(payload, base)
-                (first,) = _wait(lambda: _settled(base, 1), 90, log.read_text)
+                (first,) = wait_until(lambda: _settled(base, 1), 90, log.read_text)
                 assert len(slack.posts) == 1 and len(box.messages) == 1
                 # The alert fires again (a new startsAt): a re-investigation of the same alert.
                 again = copy.deepcopy(payload)
@@ -155,10 +138,12 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
                     later = parse_rfc3339(item["startsAt"]) + timedelta(minutes=1)
                     item["startsAt"] = format_rfc3339(later)
                 fire(again, base)
-                _wait(lambda: _settled(base, 2), 90, log.read_text)
+                wait_until(lambda: _settled(base, 2), 90, log.read_text)
             root, reply = slack.posts
             assert "thread_ts" not in root and reply["thread_ts"] == root["ts"]
-            assert root["channel"] == "#team-checkout"  # the owning team's, from the catalogue
+            # The owning team's channel, from the catalogue (the report's first escalation).
+            owners = [e["team_channel"] for e in first["report"]["escalation"] if e["team_channel"]]
+            assert owners and root["channel"] == owners[0]
             assert json.dumps(reply["blocks"]).count("Updated: ") == 1
             first_mail, second_mail = box.messages
             assert second_mail["In-Reply-To"] == first_mail["Message-ID"]
