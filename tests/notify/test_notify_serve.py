@@ -102,7 +102,6 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
     controller = Controller(box, hostname="127.0.0.1", port=smtp_port, server_hostname="smtp.test")
     controller.start()
     log = tmp_path / "serve.log"
-    port = free_port()
     try:
         with serve(slack) as api:
             config = tmp_path / "agent.yaml"
@@ -128,7 +127,7 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
                                      headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
                 assert answer.status_code == 200, answer.text
 
-            with _serve(config, port, log) as base:
+            with _serve(config, free_port(), log) as base:
                 fire(payload, base)
                 (first,) = wait_until(lambda: _settled(base, 1), 90, log.read_text)
                 assert len(slack.posts) == 1 and len(box.messages) == 1
@@ -151,7 +150,8 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
             assert by_sink["slack"]["remote_id"].endswith(root["ts"])
             assert by_sink["email"]["remote_id"] == first_mail["Message-ID"]
 
-            with _serve(config, port, log) as base:
+            # A fresh port: another process on the machine may have taken the old one meanwhile.
+            with _serve(config, free_port(), log) as base:
                 fire(payload, base)  # a re-send of the first notification: a duplicate
                 time.sleep(2.5)  # more than two outbox passes
                 assert _settled(base, 2) is not None
