@@ -93,6 +93,13 @@ class Outbox:
         )
         return [_record(r) for r in rows]
 
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Deliveries by (sink, status), for ``/metrics``."""
+        rows = self._store.query(
+            "SELECT sink, status, COUNT(*) FROM deliveries GROUP BY sink, status"
+        )
+        return {(str(sink), str(status)): int(n) for sink, status, n in rows}
+
     def root(self, sink: str, fingerprint: str) -> str | None:
         """The remote id of the first post about this alert on ``sink``, if delivered."""
         rows = self._store.query(

@@ -304,7 +304,8 @@ async def healthz() -> Health:
 async def metrics(server: ServerDep) -> str:
     """Server metrics in the Prometheus text format."""
     counts = await run_in_threadpool(server.store.counts)
-    return server.metrics.render(counts, queue_depth=counts["queued"])
+    deliveries = await run_in_threadpool(server.outbox.counts) if server.outbox else None
+    return server.metrics.render(counts, queue_depth=counts["queued"], deliveries=deliveries)
 
 
 def _version() -> str:

@@ -85,6 +85,15 @@ def served(
         yield client, server, inv
 
 
+def test_deliveries_are_listed_and_counted(served: tuple[TestClient, Server, str]) -> None:
+    client, _, inv = served
+    (delivery,) = client.get(f"/investigations/{inv}").json()["deliveries"]
+    assert delivery["sink"] == "slack" and delivery["status"] == "delivered"
+    assert delivery["outcome"] == "posted" and delivery["remote_id"].startswith("C0DEFAULT/")
+    metrics = client.get("/metrics").text
+    assert 'agent_notifications{sink="slack",status="delivered"} 1' in metrics
+
+
 def test_unsigned_or_stale_requests_are_refused(served: tuple[TestClient, Server, str]) -> None:
     client, _, inv = served
     body = form(click(inv, ALICE))
