@@ -31,6 +31,7 @@ class EvidenceLine:
     query: str
     quote: str
     verified: bool
+    link: str | None = None  # Grafana Explore, when the report's next steps have one
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +111,14 @@ def compose(report: Report, alert: Alert, *, public_url: str | None = None) -> M
     owner = owner or next((e.owner for e in report.escalation if e.owner), "")
     channel = next((e.team_channel for e in report.escalation if e.team_channel), None)
     recipients = [e.owner for e in report.escalation if "@" in e.owner]
+    links = {s.command: s.link for s in report.next_steps if s.link}
     evidence = [
         EvidenceLine(
             tool=e.tool,
             query=_text(redactor, e.query, 400),
             quote=_text(redactor, e.quote, _QUOTE_CHARS),
             verified=e.verified,
+            link=next((url for command, url in links.items() if command in e.query), None),
         )
         for h in report.hypotheses[:1]
         for e in h.evidence[:_TOP_EVIDENCE]

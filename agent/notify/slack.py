@@ -73,7 +73,9 @@ def blocks(message: Message, *, update: bool, interactive: bool) -> list[dict[st
     ]  # fmt: skip
     if message.evidence:
         lines = [
-            f"• {_code(e.tool)} {_code(e.query)}\n   {escape(e.quote)}"
+            f"• {_code(e.tool)} {_code(e.query)}"
+            + (f" <{e.link}|Explore>" if e.link else "")
+            + f"\n   {escape(e.quote)}"
             + ("" if e.verified else " _(quote not verified)_")
             for e in message.evidence
         ]

@@ -13,6 +13,7 @@ import pytest
 from loopback_http import Answer, Seen, serve
 from notify_fakes import FakeSlack, alert, report
 
+from agent.bundle.model import Catalog
 from agent.errors import DeliveryFailed
 from agent.notify.github import GitHubIssues
 from agent.notify.http import retry_after
@@ -76,6 +77,27 @@ def test_slack_posts_block_kit_then_threads_updates(tmp_path: Path) -> None:
     buttons = next(b for b in post["blocks"] if b["type"] == "actions")["elements"]
     assert [b["action_id"] for b in buttons] == ["approve_remediation", "reject_remediation"]
     assert json.loads(buttons[0]["value"]) == {"investigation": "inv-1", "remediation": "R1"}
+
+
+def test_slack_evidence_links_to_explore_when_configured(tmp_path: Path) -> None:
+    from agent.config import TriageSettings
+    from agent.report.triage import triage
+
+    class Call:
+        id, name, status, data = "c1", "query_logs", "ok", {}
+        arguments = {"query": '{namespace="shop", app="checkout"} |= "error"'}  # noqa: RUF012
+
+    grafana = TriageSettings(grafana_url="https://grafana.example", loki_datasource_uid="loki")
+    linked = triage(report(), alert(), [Call()], Catalog(), grafana)
+    slack = FakeSlack()
+    with serve(slack) as srv:
+        sink = SlackSink(type="slack", api_url=f"{srv.url}/api", default_channel="C0DEFAULT",
+                         secret_file=secret_file(tmp_path, slack.token))  # fmt: skip
+        SlackPoster(sink).deliver(compose(linked, alert()), None)
+    evidence = next(
+        b for b in slack.posts[0]["blocks"] if "Evidence" in b.get("text", {}).get("text", "")
+    )
+    assert "<https://grafana.example/explore?" in evidence["text"]["text"]
 
 
 def test_slack_without_signing_secret_shows_no_buttons(tmp_path: Path) -> None:
