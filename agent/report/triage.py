@@ -89,7 +89,7 @@ def triage(
         page["component"] = page.get("component") or (
             entry.status_page_component if entry else None
         )
-    steps, dropped = _steps(report, alert, calls, settings, final.get("next_steps") or [])
+    steps, dropped = _steps(report, alert, calls, catalog, settings, final.get("next_steps") or [])
     return Report.model_validate(
         {
             **report.model_dump(),
@@ -178,15 +178,31 @@ def _page_status(report: Report, alert: Alert) -> str:
     )
 
 
-def _namespace(report: Report, alert: Alert) -> str:
+def _workload(
+    component: str, report: Report, alert: Alert, calls: Sequence[CallLike], catalog: Catalog
+) -> tuple[str, bool]:
+    """The namespace of ``component`` and whether it was seen as a Deployment.
+
+    From what the investigation saw, most specific first: a remediation's target, the
+    catalogue, a tool call about it by name; else the alert's namespace.
+    """
     for r in report.remediations:
-        return r.target.namespace
-    return alert.namespace or "default"
+        if r.target.name == component:
+            return r.target.namespace, True
+    seen = [c for c in calls if component in (c.arguments.get("name"), c.data.get("deployment"))]
+    is_deployment = any(c.name == "deployment_history" and c.status == "ok" for c in seen)
+    entry = _service(catalog, component)
+    if entry is not None and entry.namespace:
+        return entry.namespace, is_deployment
+    namespace = next(
+        (str(c.arguments["namespace"]) for c in seen if c.arguments.get("namespace")), None
+    )
+    return namespace or alert.namespace or "default", is_deployment
 
 
 def _steps(
-    report: Report, alert: Alert, calls: Sequence[CallLike], settings: TriageSettings,
-    drafted: list[dict[str, Any]],
+    report: Report, alert: Alert, calls: Sequence[CallLike], catalog: Catalog,
+    settings: TriageSettings, drafted: list[dict[str, Any]],
 ) -> tuple[list[dict[str, Any]], list[str]]:  # fmt: skip
     steps: list[dict[str, Any]] = []
     dropped: list[str] = []
@@ -197,15 +213,24 @@ def _steps(
             dropped.append(
                 f"next step dropped, not a read-only command: {step.get('command', '')[:80]}"
             )
-    root, ns = report.root_cause, _namespace(report, alert)
+    root = report.root_cause
     start = alert.starts_at - timedelta(minutes=30)
-    if root is not None:
-        workload = f"deployment/{root.component}"
-        if root.category in ("deployment", "configuration"):
+    if root is not None and root.category in _PLATFORM_CATEGORIES:
+        steps.append(_step("Check the nodes' conditions and pressure", "kubectl",
+                           "kubectl get nodes -o wide", "a node NotReady or under pressure"))  # fmt: skip
+        steps.append(_step("List the cluster's recent warnings", "kubectl",
+                           "kubectl get events -A --field-selector type=Warning",
+                           f"warnings about {root.component} from {_hhmm(alert.starts_at)} on"))  # fmt: skip
+    elif root is not None:
+        ns, is_deployment = _workload(root.component, report, alert, calls, catalog)
+        workload = (
+            f"deployment/{root.component}" if is_deployment else f"all -l app={root.component}"
+        )
+        if root.category in ("deployment", "configuration") and is_deployment:
             steps.append(_step("Confirm which revision introduced the change", "kubectl",
                                f"kubectl -n {ns} rollout history {workload}",
                                f"a new revision of {root.component} shortly before {_hhmm(alert.starts_at)}"))  # fmt: skip
-        steps.append(_step(f"Check the pods and events of {root.component}", "kubectl",
+        steps.append(_step(f"Check the state and events of {root.component}", "kubectl",
                            f"kubectl -n {ns} describe {workload}",
                            "the conditions and events that match the root cause"))  # fmt: skip
     by_id = {getattr(c, "id", ""): c for c in calls}

@@ -127,7 +127,9 @@ def test_next_steps_are_read_only_and_linked_to_explore() -> None:
         {"action": "sneaky", "kind": "kubectl", "command": "kubectl get pods; kubectl delete ns shop",
          "expected": "x"},
     ]  # fmt: skip
-    out = run(report(), alert(), [LOGS], settings=settings, next_steps=drafted)
+    history = Call("c3", "deployment_history", {"namespace": "shop", "name": "cart"},
+                   {"deployment": "cart"})  # fmt: skip
+    out = run(report(), alert(), [LOGS, history], settings=settings, next_steps=drafted)
     commands = [s.command for s in out.next_steps]
     assert commands[0] == "kubectl -n shop get pods -l app=cart"
     assert not any("delete" in c for c in commands)
@@ -172,3 +174,14 @@ def test_affected_services_and_rendering() -> None:
     for heading in ("Triage", "Next steps", "Data that would raise confidence"):
         assert heading in text
     assert "never published automatically" in text
+
+
+def test_steps_follow_what_the_component_is() -> None:
+    catalog = Catalog.model_validate({"services": [{"name": "orders-db", "namespace": "data"}]})
+    database = run(report("resource", "orders-db"), alert(), [], catalog)
+    commands = [s.command for s in database.next_steps]
+    assert "kubectl -n data describe all -l app=orders-db" in commands
+    assert not any("rollout history" in c for c in commands)  # not seen as a Deployment
+    node = run(report("infrastructure", "node-pool-a"), alert(), [])
+    assert [s.command for s in node.next_steps][:2] == [
+        "kubectl get nodes -o wide", "kubectl get events -A --field-selector type=Warning"]  # fmt: skip
