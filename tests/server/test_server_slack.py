@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pytest
 from loopback_http import Loopback, serve
 from notify_fakes import FakeSlack, alert
-from server_harness import CountingRunner, running, settings
+from server_harness import CountingRunner, admit, running, settings
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from test_server_approvals import _report, cluster  # noqa: F401  (the executor's cluster)
@@ -76,8 +76,8 @@ def served(
     with running(config, CountingRunner(), start_workers=False,
                  executor=lambda: Executor.from_kubeconfig(kubeconfig)) as (client, server):  # fmt: skip
         a = alert()
-        inv = server.store.admit(a, 3600, 10).investigation_id
-        assert inv is not None and server.outbox is not None
+        inv = admit(server.store, a)
+        assert server.outbox is not None
         report = _report(inv)
         server.store.finish(inv, report)
         server.outbox.enqueue(inv, a, report)
