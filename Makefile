@@ -20,10 +20,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# Prometheus and promtool back the replay environment (real binaries, not a fake).
+# Prometheus and promtool back the replay environment (real binaries, not a fake); kubectl
+# renders the Kubernetes install (tests/install).
 system-deps:
 	@if command -v $${PROMETHEUS_BIN:-prometheus} >/dev/null && command -v $${PROMTOOL_BIN:-promtool} >/dev/null; then \
 	  :; else $(MAKE) --no-print-directory _apt PKGS=prometheus; fi
+	@command -v kubectl >/dev/null || $(MAKE) --no-print-directory _apt PKGS=kubernetes-client
 
 _apt:
 	@if [ "$$(id -u)" != 0 ]; then \

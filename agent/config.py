@@ -12,16 +12,103 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agent.errors import ConfigError
+from agent.notify.settings import NotifySettings
+
+
+class BasicAuthSettings(BaseModel):
+    """HTTP basic authentication: the password comes from a file or the environment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1)
+    password_file: Path | None = None
+    # Only from the environment (AGENT_<BACKEND>_PASSWORD); a config file names a file instead.
+    password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _one_password(self) -> BasicAuthSettings:
+        if (self.password_file is None) == (self.password is None):
+            raise ValueError("basic_auth needs exactly one of password_file or the password env")
+        return self
+
+
+class ConnectionSettings(BaseModel):
+    """How to reach one HTTP backend: URL (with any path prefix), headers, auth and TLS.
+
+    The same shape for Prometheus-compatible backends (Mimir, Thanos, Cortex, VictoriaMetrics),
+    Loki, Tempo and Alertmanager. Secrets are never inline in the config file: the bearer token
+    and the password come from files (re-read when they change, as projected service-account
+    tokens rotate) or from environment variables.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    bearer_token_file: Path | None = None
+    bearer_token: SecretStr | None = None  # only from AGENT_<BACKEND>_BEARER_TOKEN
+    basic_auth: BasicAuthSettings | None = None
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    insecure_skip_verify: bool = False
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _plain_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        if parts.username or parts.password:
+            # Credentials in a URL end up in every error message and log line.
+            raise ValueError("credentials in the URL are refused; use basic_auth or a token file")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ConnectionSettings:
+        if self.basic_auth is not None and (self.bearer_token_file or self.bearer_token):
+            raise ValueError("use either a bearer token or basic_auth, not both")
+        if self.bearer_token_file and self.bearer_token:
+            raise ValueError("use either bearer_token_file or the bearer token env, not both")
+        if self.key_file and not self.cert_file:
+            raise ValueError("key_file needs cert_file (the client certificate)")
+        tls = self.ca_file or self.cert_file or self.insecure_skip_verify
+        if tls and self.url and not self.url.startswith("https://"):
+            raise ValueError(f"TLS settings need an https:// URL, got {self.url!r}")
+        if any(name.lower() == "authorization" for name in self.headers) and (
+            self.basic_auth or self.bearer_token_file or self.bearer_token
+        ):
+            raise ValueError("an Authorization header conflicts with the configured auth")
+        return self
+
+
+BackendName = Literal["prometheus", "loki", "tempo", "alertmanager"]
+BACKEND_NAMES: tuple[BackendName, ...] = ("prometheus", "loki", "tempo", "alertmanager")
 
 
 class BackendSettings(BaseModel):
-    """Where the live telemetry backends are."""
+    """Where the live telemetry backends are and how to connect to each.
+
+    ``<backend>_url`` is shorthand for ``<backend>.url`` (and wins over it, so the environment
+    overrides a file); ``loki_tenant`` is shorthand for Loki's ``X-Scope-OrgID`` header.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -30,8 +117,35 @@ class BackendSettings(BaseModel):
     loki_tenant: str | None = None
     tempo_url: str | None = None
     alertmanager_url: str | None = None
+    prometheus: ConnectionSettings = Field(default_factory=ConnectionSettings)
+    loki: ConnectionSettings = Field(default_factory=ConnectionSettings)
+    tempo: ConnectionSettings = Field(default_factory=ConnectionSettings)
+    alertmanager: ConnectionSettings = Field(default_factory=ConnectionSettings)
     kubeconfig: str | None = None
     kube_context: str | None = None
+
+    @model_validator(mode="after")
+    def _merge_shorthands(self) -> BackendSettings:
+        for name in BACKEND_NAMES:
+            flat = getattr(self, f"{name}_url")
+            if flat:
+                merged = ConnectionSettings.model_validate(
+                    {**getattr(self, name).model_dump(exclude_unset=True), "url": flat}
+                )
+                setattr(self, name, merged)
+        if self.loki_tenant and not any(h.lower() == "x-scope-orgid" for h in self.loki.headers):
+            self.loki.headers = {**self.loki.headers, "X-Scope-OrgID": self.loki_tenant}
+        return self
+
+    def connection(self, name: BackendName) -> ConnectionSettings | None:
+        """The connection settings of backend ``name``, or ``None`` when it has no URL."""
+        found: ConnectionSettings = getattr(self, name)
+        return found if found.url else None
+
+    def url(self, name: BackendName) -> str | None:
+        """The URL of backend ``name``, if configured."""
+        found = self.connection(name)
+        return found.url if found else None
 
 
 class ModelSettings(BaseModel):
@@ -164,6 +278,20 @@ class RemediationSettings(BaseModel):
     proposal_ttl: timedelta = Field(default=timedelta(hours=1), gt=timedelta(0))
 
 
+class TriageSettings(BaseModel):
+    """What the triage fields of a report need beyond the evidence: links and the platform team."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Grafana Explore links in next steps, when the URL and the datasource uids are set.
+    grafana_url: str | None = None
+    prometheus_datasource_uid: str | None = None
+    loki_datasource_uid: str | None = None
+    tempo_datasource_uid: str | None = None
+    # Owns causes in the cluster itself (nodes, network, capacity) and unowned components.
+    platform_team: str = Field(default="platform", min_length=1)
+
+
 class Settings(BaseModel):
     """All settings of one agent process."""
 
@@ -175,6 +303,8 @@ class Settings(BaseModel):
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     remediation: RemediationSettings = Field(default_factory=RemediationSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    triage: TriageSettings = Field(default_factory=TriageSettings)
     state_dir: Path = Field(
         default_factory=lambda: Path.home() / ".local" / "state" / "incident-agent"
     )
@@ -205,6 +335,63 @@ _ENV: dict[str, tuple[str, str]] = {
     "AGENT_CATALOG": ("", "catalog_file"),
     "AGENT_POLICY": ("", "policy_file"),
 }
+# Secrets of each HTTP backend, for deployments that inject them as environment variables.
+for _backend in BACKEND_NAMES:
+    _ENV[f"AGENT_{_backend.upper()}_BEARER_TOKEN"] = (f"backends.{_backend}", "bearer_token")
+    _ENV[f"AGENT_{_backend.upper()}_PASSWORD"] = (f"backends.{_backend}.basic_auth", "password")
+
+
+def _section(data: dict[str, Any], path: str) -> dict[str, Any]:
+    """The nested mapping at dotted ``path`` of ``data``, created when missing."""
+    target = data
+    for part in filter(None, path.split(".")):
+        child = target.get(part)
+        if not isinstance(child, dict):
+            child = target[part] = {}
+        target = child
+    return target
+
+
+def _refuse_inline_secrets(data: dict[str, Any], path: str) -> None:
+    """A config file names secret files; secret values come only from the environment."""
+    backends = data.get("backends")
+    if not isinstance(backends, dict):
+        return
+    for name in BACKEND_NAMES:
+        conn = backends.get(name)
+        if not isinstance(conn, dict):
+            continue
+        basic = conn.get("basic_auth")
+        if "bearer_token" in conn or (isinstance(basic, dict) and "password" in basic):
+            upper = name.upper()
+            raise ConfigError(
+                f"config file {path}: backends.{name} holds a secret inline; use "
+                f"bearer_token_file / basic_auth.password_file, or AGENT_{upper}_BEARER_TOKEN / "
+                f"AGENT_{upper}_PASSWORD"
+            )
+
+
+_SINK_SECRETS = (("secret", "secret_env"), ("signing_secret", "signing_secret_env"))
+
+
+def _resolve_sink_secrets(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    """Each notify sink's ``secret_env`` names the variable holding its secret; read it here."""
+    notify = data.get("notify")
+    sinks = notify.get("sinks") if isinstance(notify, dict) else None
+    for index, sink in enumerate(sinks if isinstance(sinks, list) else []):
+        if not isinstance(sink, dict):
+            continue
+        for field, variable in _SINK_SECRETS:
+            if field in sink:
+                raise ConfigError(
+                    f"notify.sinks.{index}.{field}: secrets are never inline; use "
+                    f"{field}_file or {variable}"
+                )
+            name = sink.get(variable)
+            if isinstance(name, str):
+                if not env.get(name):
+                    raise ConfigError(f"notify.sinks.{index}.{variable}: {name} is not set")
+                sink[field] = env[name]
 
 
 def load_settings(
@@ -226,11 +413,12 @@ def load_settings(
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"config file {path}: expected a mapping at the top level")
         data = loaded or {}
+        _refuse_inline_secrets(data, str(path))
+    _resolve_sink_secrets(data, env)
     for var, (section, key) in _ENV.items():
         value = env.get(var)
         if value:
-            target = data.setdefault(section, {}) if section else data
-            target[key] = value
+            _section(data, section)[key] = value
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

@@ -14,6 +14,8 @@ Every error the agent raises on purpose derives from ``AgentError``::
     ├── BrainError             the model could not answer
     │   ├── BrainUnavailable   unavailable until the deadline (429/529/5xx, network)
     │   └── BrainRejected      refused for good (400/401/403, spend limit)
+    ├── SecretUnavailable      a secret file cannot be read (its content is never shown)
+    ├── DeliveryFailed         a notification sink refused or could not be reached
     ├── InvestigationFailed    the investigation could not produce a report: exit 1
     └── RemediationAborted     the approval gate refused or the cluster rejected an action: exit 1
 
@@ -96,3 +98,20 @@ class InvestigationFailed(AgentError):
 
 class RemediationAborted(AgentError):
     """The approval gate refused a remediation, or the cluster rejected it; nothing changed."""
+
+
+class SecretUnavailable(AgentError):
+    """A secret file cannot be read; the message names the file, never its content."""
+
+
+class DeliveryFailed(AgentError):
+    """A notification sink refused a delivery or could not be reached.
+
+    ``retryable`` deliveries (network errors, 429, 5xx) are retried by the outbox, no sooner
+    than ``retry_after`` seconds when the sink said so (``Retry-After``).
+    """
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after

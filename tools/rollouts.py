@@ -63,6 +63,26 @@ def _revisions(replicasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return history
 
 
+_OWNER_KEYS = {
+    "part_of": ("app.kubernetes.io/part-of",),
+    "team": ("team", "app.kubernetes.io/team", "owner-team"),
+    "owner": ("owner", "app.kubernetes.io/owner"),
+}
+
+
+def owner_hints(meta: dict[str, Any]) -> dict[str, str]:
+    """Ownership conventions on a workload: ``part-of``, ``team`` and ``owner`` labels/annotations."""
+    labels = {**(meta.get("annotations") or {}), **(meta.get("labels") or {})}
+    found: dict[str, str] = {}
+    for key, names in _OWNER_KEYS.items():
+        value = next(
+            (labels[n] for n in names if isinstance(labels.get(n), str) and labels[n]), None
+        )
+        if value:
+            found[key] = value
+    return found
+
+
 def _current_revision(deployment: dict[str, Any]) -> int | None:
     annotations = (deployment.get("metadata") or {}).get("annotations") or {}
     value = annotations.get("deployment.kubernetes.io/revision")
@@ -146,6 +166,8 @@ def _one_deployment(
             # What a remediation proposal records as its precondition.
             "current_revision": _current_revision(deployment),
             "resource_version": (deployment.get("metadata") or {}).get("resourceVersion"),
+            # Who owns it, when no catalogue says (labels and annotations by convention).
+            "owner": owner_hints(deployment.get("metadata") or {}),
         },
         raw_bytes=kube.raw_bytes - before,
         narrow_hint=_NARROW,

@@ -67,6 +67,8 @@ class CatalogService(_Strict):
     dependencies: list[str] = Field(default_factory=list)
     runbook_url: str | None = None
     slo: str | None = None
+    # The public status page's name for what customers see of this service.
+    status_page_component: str | None = None
 
 
 class Catalog(_Strict):

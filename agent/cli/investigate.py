@@ -110,7 +110,7 @@ def _environment(
         if database.is_file():
             # Alerts received by ``agent serve`` come first: they are what woke us.
             sources.append(StoreAlertSource(stack.enter_context(closing(Store(database)))))
-        alertmanager = settings.backends.alertmanager_url
+        alertmanager = settings.backends.url("alertmanager")
         if env.backends.alertmanager is not None and alertmanager:
             sources.append(AlertmanagerSource(env.backends.alertmanager, alertmanager))
         yield env, sources

@@ -43,7 +43,13 @@ def live_environment(
     """An ``Environment`` on the live backends at the current time; closes the clients."""
     backends = Backends.from_settings(settings.backends)
     try:
-        yield Environment(backends, datetime.now(UTC), catalog or load_catalog(settings), policy)
+        yield Environment(
+            backends,
+            datetime.now(UTC),
+            catalog or load_catalog(settings),
+            policy,
+            triage=settings.triage,
+        )
     finally:
         backends.close()
 

@@ -118,6 +118,27 @@ class StatusPageDraft(_Input):
 
     title: str = Field(min_length=1, max_length=120)
     body: str = Field(min_length=1, max_length=1200)
+    status: Literal["investigating", "identified", "monitoring", "resolved"] | None = None
+
+
+class SeverityDraft(_Input):
+    """Your severity assessment, if the evidence says more than the alert's label."""
+
+    level: Literal["SEV-1", "SEV-2", "SEV-3", "SEV-4"]
+    reason: str = Field(min_length=1, max_length=400, description="Traffic share, SLO, scope.")
+
+
+class NextStepDraft(_Input):
+    """A next step for the on-call engineer: read-only commands and queries only."""
+
+    action: str = Field(min_length=1, max_length=200)
+    kind: Literal["kubectl", "promql", "logql", "traceql", "url"]
+    command: str = Field(
+        min_length=1,
+        max_length=600,
+        description="kubectl get/describe/logs/top/rollout history/events, or a query, or a URL.",
+    )
+    expected: str = Field(min_length=1, max_length=300, description="What confirms the cause.")
 
 
 class SubmitReport(_Input):
@@ -136,6 +157,11 @@ class SubmitReport(_Input):
     remediations: list[ProposedRemediation] = Field(default_factory=list, max_length=5)
     status_page: StatusPageDraft | None = None
     data_gaps: list[str] = Field(default_factory=list, max_length=20)
+    # Optional triage: what is omitted is derived from the alert, the evidence and the catalogue.
+    severity: SeverityDraft | None = None
+    affected_services: list[str] = Field(default_factory=list, max_length=20)
+    next_steps: list[NextStepDraft] = Field(default_factory=list, max_length=10)
+    data_needed: list[str] = Field(default_factory=list, max_length=10)
 
 
 LEDGER_MODELS: dict[str, type[_Input]] = {

@@ -15,9 +15,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from agent.bundle.model import Catalog
+from agent.config import TriageSettings
 from agent.k8s_names import workload_of
 from agent.report.model import Remediation, Report, StatusPage
 from agent.report.status_page import sanitize_status_page
+from agent.report.triage import triage
 
 from .coverage import NO_TELEMETRY_CONFIDENCE_CAP, coverage_gaps, saw_telemetry
 from .state import HypothesisEntry, InvestigationState
@@ -36,6 +38,7 @@ class ReportContext:
 
     namespaces: frozenset[str]
     catalog: Catalog = field(default_factory=Catalog)
+    triage: TriageSettings = field(default_factory=TriageSettings)
 
 
 def rank(hypotheses: list[HypothesisEntry]) -> list[HypothesisEntry]:
@@ -57,7 +60,12 @@ def build_report(
     data_gaps.extend(dropped)
     if state.ended_reason:
         data_gaps.append(f"investigation ended early: {state.ended_reason}")
-    page = StatusPage.model_validate(final["status_page"]) if final.get("status_page") else None
+    drafted = final.get("status_page") or {}
+    page = (
+        StatusPage.model_validate({k: v for k, v in drafted.items() if v is not None})
+        if drafted
+        else None
+    )
     report = {
         "investigation_id": state.id,
         "alert": {
@@ -88,7 +96,8 @@ def build_report(
         "started_at": state.started_at,
         "finished_at": finished_at,
     }
-    return Report.model_validate(report)
+    calls = [record for turn in state.turns for record in turn.calls]
+    return triage(Report.model_validate(report), state.alert, calls, ctx.catalog, ctx.triage, final)
 
 
 def _root_cause(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -20,7 +20,7 @@ from opentelemetry.trace import Tracer
 from agent.alerts.model import Alert
 from agent.audit import AuditLog
 from agent.bundle.model import Catalog
-from agent.config import ModelSettings
+from agent.config import ModelSettings, TriageSettings
 from agent.dispatch.pipeline import Dispatcher
 from agent.errors import ConfigError
 from agent.safety.redact import Redactor
@@ -49,6 +49,7 @@ class Environment:
     now: datetime
     catalog: Catalog
     policy: Policy
+    triage: TriageSettings = field(default_factory=TriageSettings)
 
 
 def choose_brain(
@@ -116,7 +117,9 @@ def prepare(
     deps = InvestigationDeps(
         brain=brain,
         tools=DispatchRunner(dispatcher, registry),
-        report_context=ReportContext(namespaces=scope.namespaces, catalog=env.catalog),
+        report_context=ReportContext(
+            namespaces=scope.namespaces, catalog=env.catalog, triage=env.triage
+        ),
         budget=budget,
         monotonic=monotonic,
         wall_clock=_clock_from(env.now, monotonic),

@@ -140,11 +140,49 @@ class Remediation(_Model):
         return self
 
 
+StatusPageStatus = Literal["investigating", "identified", "monitoring", "resolved"]
+
+
 class StatusPage(_Model):
-    """A draft for the public status page; must not name internal systems."""
+    """A draft for the public status page: no internal names; a human publishes it."""
 
     title: str
     body: str
+    component: str | None = Field(
+        default=None, description="The public status-page component (from the catalogue)."
+    )
+    status: StatusPageStatus = "investigating"
+
+
+SeverityLevel = Literal["SEV-1", "SEV-2", "SEV-3", "SEV-4"]
+
+
+class Severity(_Model):
+    """How bad it is (SEV-1 worst) and why."""
+
+    level: SeverityLevel
+    reason: str
+
+
+StepKind = Literal["kubectl", "promql", "logql", "traceql", "url", "agent"]
+
+
+class NextStep(_Model):
+    """One ordered next step: what to do, the read-only command or query, what to expect."""
+
+    action: str
+    kind: StepKind
+    command: str = Field(description="A read-only command, query or URL.")
+    expected: str = Field(description="What the on-call engineer should see if the cause holds.")
+    link: str | None = Field(default=None, description="Grafana Explore link, when configured.")
+
+
+class Ownership(_Model):
+    """Which team owns the fix, and why."""
+
+    team: str
+    kind: Literal["service", "platform"]
+    reason: str
 
 
 class Escalation(_Model):
@@ -183,6 +221,15 @@ class Report(_Model):
     remediations: list[Remediation] = Field(default_factory=list)
     status_page: StatusPage | None = None
     escalation: list[Escalation] = Field(default_factory=list)
+    severity: Severity | None = None
+    affected_services: list[str] = Field(
+        default_factory=list, description="From the evidence, the cause first."
+    )
+    next_steps: list[NextStep] = Field(default_factory=list, description="In order.")
+    data_needed: list[str] = Field(
+        default_factory=list, description="What would raise confidence, most useful first."
+    )
+    ownership: Ownership | None = None
     usage: Usage = Field(default_factory=Usage)
     degraded_reason: str | None = None
     started_at: AwareDatetime

@@ -160,6 +160,31 @@ def _remediation(report: Report, item: Remediation) -> list[Line]:
     return lines
 
 
+def _triage(report: Report) -> list[Line]:
+    lines: list[Line] = []
+    if report.severity is not None:
+        lines.append(_line(Span("Severity: ", "muted"), Span(report.severity.level, "strong"),
+                           Span(f" — {report.severity.reason}", "muted")))  # fmt: skip
+    if report.affected_services:
+        lines.append(_line(Span("Affected: ", "muted"), ", ".join(report.affected_services)))
+    if report.ownership is not None:
+        owner = report.ownership
+        lines.append(_line(Span("Owner: ", "muted"), Span(owner.team, "strong"),
+                           f" ({owner.kind} team)", Span(f" — {owner.reason}", "muted")))  # fmt: skip
+    return lines
+
+
+def _next_steps(report: Report) -> list[Line]:
+    lines: list[Line] = []
+    for number, step in enumerate(report.next_steps, start=1):
+        lines.append(_line(Span(f"{number}. {step.action}", "strong"), depth=1))
+        lines.append(_line(Span(f"{step.kind}: ", "muted"), Span(step.command, "code"), depth=2))
+        lines.append(_line(Span("expect: ", "muted"), step.expected, depth=2))
+        if step.link:
+            lines.append(_line(Span("explore: ", "muted"), Span(step.link, "code"), depth=2))
+    return lines
+
+
 def _list_section(title: str, lines: list[Line], empty: str) -> Section:
     return Section(title, tuple(lines) if lines else (_line(Span(empty, "muted")),))
 
@@ -183,8 +208,15 @@ def outline(report: Report) -> list[Section]:
         remediations.insert(0, _line(Span("Proposals only: nothing has been executed.", "muted")))
     page = report.status_page
     status_page = (
-        [_line(Span(page.title, "strong")), _line(Span(page.body, multiline=True))] if page else []
-    )
+        [
+            _line(Span(f"[{page.status}] ", "muted"), Span(page.title, "strong"),
+                  Span(f"  component: {page.component}" if page.component else "", "muted")),
+            _line(Span(page.body, multiline=True)),
+            _line(Span("Draft only: never published automatically.", "muted")),
+        ]
+        if page
+        else []
+    )  # fmt: skip
     escalation = [
         _line(
             Span(e.service, "strong"),
@@ -205,9 +237,16 @@ def outline(report: Report) -> list[Section]:
     return [
         _header(report),
         _root_cause(report),
+        _list_section("Triage", _triage(report), "Not assessed."),
+        _list_section("Next steps", _next_steps(report), "None."),
         _list_section("Hypotheses (ranked)", hypotheses, "None recorded."),
         _list_section("Timeline", timeline, "No events recorded."),
         _list_section("Data gaps", gaps, "None."),
+        _list_section(
+            "Data that would raise confidence",
+            [_line(d, depth=1) for d in report.data_needed],
+            "None.",
+        ),
         _list_section("Proposed remediations", remediations, "None proposed."),
         _list_section("Status page draft", status_page, "No draft."),
         _list_section("Escalation", escalation, "No owners known."),

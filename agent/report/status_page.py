@@ -155,4 +155,6 @@ def check_status_page(page: StatusPage, internal_names: Iterable[str]) -> list[s
 def sanitize_status_page(page: StatusPage, internal_names: Iterable[str]) -> StatusPage:
     """A copy of ``page`` with every internal name and address replaced by neutral wording."""
     scanner = _Scanner(internal_names)
-    return StatusPage(title=scanner.replace(page.title), body=scanner.replace(page.body))
+    return page.model_copy(
+        update={"title": scanner.replace(page.title), "body": scanner.replace(page.body)}
+    )

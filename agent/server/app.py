@@ -24,6 +24,7 @@ from fastapi.telemetry import TelemetryConfig
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from agent.notify.outbox import Outbox
 from agent.report.render import render_markdown
 
 from .answers import ERROR_ANSWERS, error
@@ -45,6 +46,7 @@ from .schemas import (
     WebhookAccepted,
     served,
 )
+from .slack import SlackInteractions
 from .store import Status, Store
 from .workers import WorkerPool
 
@@ -63,6 +65,8 @@ class Server:
     metrics: Metrics
     approver_tokens: dict[str, str]
     max_body_bytes: int
+    outbox: Outbox | None = None
+    slack: SlackInteractions | None = None
 
 
 class MarkdownResponse(PlainTextResponse):
@@ -200,7 +204,12 @@ async def get_investigation(investigation_id: str, server: ServerDep) -> Investi
     row = await run_in_threadpool(server.store.get, investigation_id)
     if row is None:
         raise ApiError(404, f"no investigation {investigation_id!r}")
-    return InvestigationDetail.model_validate({**served(row), "report": row.report})
+    deliveries = (
+        await run_in_threadpool(server.outbox.records, investigation_id) if server.outbox else []
+    )
+    return InvestigationDetail.model_validate(
+        {**served(row), "report": row.report, "deliveries": deliveries}
+    )
 
 
 @router.get(
@@ -267,6 +276,24 @@ async def unknown_decision(verb: str) -> JSONResponse:
     return error(404, f"unknown decision {verb!r}; use .../approve or .../reject")
 
 
+@router.post(
+    "/slack/interactions",
+    tags=["webhooks"],
+    responses=_errors(400, 401, 404, 413),
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+            "payload": {"type": "string", "description": "The interaction, as JSON."}}}}}}},
+)  # fmt: skip
+async def slack_interactions(request: Request, server: ServerDep) -> JSONResponse:
+    """Slack's Approve / Reject buttons and modals, verified with the app's signing secret."""
+    if server.slack is None or not server.slack.configured:
+        raise ApiError(404, "Slack interactions are not configured (notify sink signing secret)")
+    body = await _read_body(request, _DECISION_BODY_LIMIT)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    answer = await run_in_threadpool(server.slack.handle, headers, body)
+    return JSONResponse(answer.body, status_code=answer.status)
+
+
 @router.get("/healthz", tags=["operations"])
 async def healthz() -> Health:
     """Liveness: the process answers."""
@@ -277,7 +304,8 @@ async def healthz() -> Health:
 async def metrics(server: ServerDep) -> str:
     """Server metrics in the Prometheus text format."""
     counts = await run_in_threadpool(server.store.counts)
-    return server.metrics.render(counts, queue_depth=counts["queued"])
+    deliveries = await run_in_threadpool(server.outbox.counts) if server.outbox else None
+    return server.metrics.render(counts, queue_depth=counts["queued"], deliveries=deliveries)
 
 
 def _version() -> str:
@@ -327,11 +355,15 @@ def create_app(server: Server, *, start_workers: bool = True) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if start_workers:
             server.workers.start()
+            if server.outbox is not None:
+                server.outbox.start()
         try:
             yield
         finally:
             if start_workers:
                 server.workers.close()
+                if server.outbox is not None:
+                    server.outbox.close()
 
     app = FastAPI(
         title="agent serve",

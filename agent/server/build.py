@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from agent.config import Settings
+from agent.notify.outbox import Outbox
+from agent.notify.sink import Sink, build_sinks
+from agent.notify.slack import SlackPoster
 from agent.remediation import Executor, check_separate_credentials
 
 from .app import Server
@@ -17,6 +20,7 @@ from .auth import check_approver_tokens, webhook_verifiers
 from .intake import Intake
 from .metrics import Metrics
 from .rate_limits import RateLimit
+from .slack import SlackInteractions
 from .spend import SpendGuard
 from .store import Store
 from .workers import Runner, WorkerPool
@@ -51,6 +55,7 @@ def build_server(
     allow_unauthenticated: bool = False,
     executor: ExecutorFactory | None = None,
     clock: Callable[[], float] = time.time,
+    sinks: list[Sink] | None = None,
 ) -> Server:
     """Every collaborator of one server process.
 
@@ -70,6 +75,12 @@ def build_server(
     metrics = Metrics()
     spend = SpendGuard(store, server_settings, clock)
     window = server_settings.rate_window_seconds
+    outbox = (
+        Outbox(store, sinks if sinks is not None else build_sinks(settings.notify),
+               settings.notify, clock=clock)
+        if settings.notify.sinks or sinks
+        else None
+    )  # fmt: skip
     workers = WorkerPool(
         store,
         runner,
@@ -77,19 +88,33 @@ def build_server(
         server_settings.concurrency,
         spend,
         RateLimit(server_settings.proposals_per_window, window),
+        on_finished=(lambda row, report: outbox.enqueue(row.id, row.alert, report))
+        if outbox
+        else None,
     )
+    approvals = Approvals(
+        store,
+        path.parent / "audit.jsonl",
+        executor if executor is not None else executor_factory(settings),
+        clock=lambda: datetime.fromtimestamp(clock(), UTC),
+        approvals=RateLimit(server_settings.approvals_per_window, window),
+    )
+    slack = (
+        SlackInteractions(
+            [s for s in outbox.sinks() if isinstance(s, SlackPoster)], approvals, outbox, store,
+            clock, server_settings.max_timestamp_skew_seconds,
+        )
+        if outbox is not None
+        else None
+    )  # fmt: skip
     return Server(
         store=store,
         intake=Intake(store, verifiers, server_settings, metrics, workers.notify, clock),
-        approvals=Approvals(
-            store,
-            path.parent / "audit.jsonl",
-            executor if executor is not None else executor_factory(settings),
-            clock=lambda: datetime.fromtimestamp(clock(), UTC),
-            approvals=RateLimit(server_settings.approvals_per_window, window),
-        ),
+        approvals=approvals,
         workers=workers,
         metrics=metrics,
         approver_tokens=dict(server_settings.approver_tokens),
         max_body_bytes=server_settings.max_body_bytes,
+        outbox=outbox,
+        slack=slack,
     )

@@ -23,6 +23,10 @@ _HELP = {
     ),
     "agent_investigations": ("gauge", "Investigations by status."),
     "agent_queue_depth": ("gauge", "Investigations waiting for a worker."),
+    "agent_notifications": (
+        "gauge",
+        "Notification deliveries by sink and status (pending: retrying).",
+    ),
 }
 
 
@@ -79,12 +83,21 @@ class Metrics:
         """A per-investigation observer that counts each turn once."""
         return StepObserver(self)
 
-    def render(self, statuses: Mapping[str, int], queue_depth: int) -> str:
+    def render(
+        self,
+        statuses: Mapping[str, int],
+        queue_depth: int,
+        deliveries: Mapping[tuple[str, str], int] | None = None,
+    ) -> str:
         """The exposition text, including the store-derived gauges."""
         with self._lock:
             series = {name: dict(counter) for name, counter in self._counters.items()}
         series["agent_investigations"] = {(("status", s),): float(n) for s, n in statuses.items()}
         series["agent_queue_depth"] = {(): float(queue_depth)}
+        series["agent_notifications"] = {
+            (("sink", sink), ("status", status)): float(n)
+            for (sink, status), n in (deliveries or {}).items()
+        }
         lines: list[str] = []
         for name, (kind, help_text) in _HELP.items():
             lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]

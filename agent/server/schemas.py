@@ -72,10 +72,28 @@ def served(row: InvestigationRow) -> dict[str, Any]:
     return summary
 
 
+class DeliveryRecord(BaseModel):
+    """One delivery of the report to a notification sink."""
+
+    sink: str
+    status: Literal["pending", "delivered", "failed", "superseded"]
+    outcome: Literal["posted", "updated", "skipped"] | None = Field(
+        description="What the sink did, once delivered."
+    )
+    remote_id: str | None = Field(description="The sink's id: Slack channel/ts, issue number …")
+    url: str | None
+    attempts: int
+    last_error: str | None
+    created_at: float = Field(description="Unix time.")
+    delivered_at: float | None = Field(description="Unix time.")
+    next_attempt: float = Field(description="Unix time of the next try, while pending.")
+
+
 class InvestigationDetail(InvestigationSummary):
-    """One investigation with its report (``null`` until it has one)."""
+    """One investigation with its report (``null`` until it has one) and its deliveries."""
 
     report: Report | None
+    deliveries: list[DeliveryRecord] = Field(default_factory=list)
 
 
 class InvestigationList(BaseModel):

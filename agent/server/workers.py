@@ -50,6 +50,8 @@ class Job:
 
 
 Runner = Callable[[Job], Report]
+# Called after a report is stored (the notification outbox queues it).
+Finished = Callable[[InvestigationRow, Report], None]
 
 
 def run_job(job: Job, deps: InvestigationDeps, brain_name: str, started_at: datetime) -> Report:
@@ -76,10 +78,12 @@ class WorkerPool:
         concurrency: int,
         spend: SpendGuard | None = None,
         proposals: RateLimit | None = None,
+        on_finished: Finished | None = None,
     ) -> None:
         self._store = store
         self._proposals = proposals
         self._spend = spend
+        self._on_finished = on_finished
         self._runner = runner
         self._metrics = metrics
         self._concurrency = concurrency
@@ -159,6 +163,12 @@ class WorkerPool:
             return
         report = _with_spend_notes(report, job.offline_reason, waited)
         self._store.finish(row.id, report, self._proposals)
+        if self._on_finished is not None:
+            stored = self._store.get(row.id)  # what was kept (proposals may be rate-limited)
+            try:
+                self._on_finished(row, stored.report if stored and stored.report else report)
+            except Exception:  # delivery is best effort; the report is already stored
+                log.exception("queueing notifications for %s failed", row.id)
 
 
 def _with_spend_notes(report: Report, offline_reason: str | None, waited: str | None) -> Report:

@@ -32,6 +32,7 @@ EXPECTED = {
     "/investigations/{investigation_id}/report.md": {"get"},
     "/investigations/{investigation_id}/remediations/{remediation_id}/approve": {"post"},
     "/investigations/{investigation_id}/remediations/{remediation_id}/reject": {"post"},
+    "/slack/interactions": {"post"},
     "/healthz": {"get"},
     "/metrics": {"get"},
 }

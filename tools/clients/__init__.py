@@ -2,6 +2,7 @@
 
 from .alertmanager import AlertmanagerReader
 from .backends import Backends
+from .connection import Connection
 from .http import Fetched
 from .kubernetes import KubeReader
 from .loki import LokiReader
@@ -12,6 +13,7 @@ from .tempo import TempoReader
 __all__ = [
     "AlertmanagerReader",
     "Backends",
+    "Connection",
     "Fetched",
     "KubeReader",
     "LokiReader",

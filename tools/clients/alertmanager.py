@@ -9,6 +9,7 @@ import httpx2
 
 from agent.errors import BackendQueryError
 
+from .connection import Connection, as_connection
 from .http import JsonReader
 
 _PATH = "/api/v2/alerts"
@@ -18,9 +19,13 @@ class AlertmanagerReader:
     """Read-only Alertmanager client."""
 
     def __init__(
-        self, url: str, *, timeout: float = 30.0, transport: httpx2.BaseTransport | None = None
+        self,
+        target: str | Connection,
+        *,
+        timeout: float | None = None,
+        transport: httpx2.BaseTransport | None = None,
     ) -> None:
-        self._http = JsonReader("Alertmanager", url, timeout=timeout, transport=transport)
+        self._http = JsonReader("Alertmanager", as_connection(target, timeout), transport=transport)
 
     @property
     def url(self) -> str:

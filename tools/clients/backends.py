@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from agent.config import BackendSettings
+from agent.config import BackendName, BackendSettings
 
 from .alertmanager import AlertmanagerReader
+from .connection import Connection
 from .kubernetes import KubeReader
 from .loki import LokiReader
 from .prometheus import PrometheusReader
@@ -54,16 +55,31 @@ class Backends:
         )
 
     @classmethod
-    def from_settings(cls, settings: BackendSettings, timeout: float = 30.0) -> Backends:
-        """Readers for the live backends configured in ``settings`` (the caller closes them)."""
-        return cls.from_urls(
-            prometheus=settings.prometheus_url,
-            loki=settings.loki_url,
-            tempo=settings.tempo_url,
-            kubeconfig=settings.kubeconfig,
-            alertmanager=settings.alertmanager_url,
-            timeout=timeout,
-            loki_tenant=settings.loki_tenant,
+    def from_settings(cls, settings: BackendSettings, timeout: float | None = None) -> Backends:
+        """Readers for the live backends configured in ``settings`` (the caller closes them).
+
+        Each HTTP backend gets its own headers, credentials and TLS settings; ``timeout``
+        overrides every backend's ``timeout_seconds``.
+        """
+
+        def connect(name: BackendName) -> Connection | None:
+            found = settings.connection(name)
+            if found is None:
+                return None
+            connection = Connection.from_settings(found)
+            return connection if timeout is None else replace(connection, timeout=timeout)
+
+        prometheus, loki = connect("prometheus"), connect("loki")
+        tempo, alertmanager = connect("tempo"), connect("alertmanager")
+        kubeconfig = settings.kubeconfig
+        return cls(
+            prometheus=PrometheusReader(prometheus) if prometheus else None,
+            loki=LokiReader(loki) if loki else None,
+            tempo=TempoReader(tempo) if tempo else None,
+            kubernetes=KubeReader.from_kubeconfig(kubeconfig, timeout=timeout or 30.0)
+            if kubeconfig
+            else None,
+            alertmanager=AlertmanagerReader(alertmanager) if alertmanager else None,
         )
 
     def close(self) -> None:

@@ -15,7 +15,7 @@ import httpx2
 
 from agent.errors import BackendQueryError, BackendUnavailable
 
-from .readonly import ReadOnlyTransport
+from .connection import Connection
 
 Params = Mapping[str, str | int | float | Sequence[str]]
 
@@ -52,20 +52,13 @@ class JsonReader:
     def __init__(
         self,
         name: str,
-        url: str,
+        connection: Connection,
         *,
-        timeout: float = 30.0,
-        headers: Mapping[str, str] | None = None,
         transport: httpx2.BaseTransport | None = None,
     ) -> None:
         self.name = name
-        self.url = url.rstrip("/")
-        self._client = httpx2.Client(
-            base_url=self.url,
-            timeout=timeout,
-            headers=dict(headers or {}),
-            transport=ReadOnlyTransport(transport or httpx2.HTTPTransport()),
-        )
+        self.url = connection.url
+        self._client = connection.httpx_client(transport)
 
     def get_json(self, path: str, params: Params | None = None) -> Fetched:
         """GET ``path`` and parse its JSON body.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Literal
 
@@ -9,6 +10,7 @@ import httpx2
 
 from agent.timeutil import to_ns
 
+from .connection import Connection, as_connection
 from .http import Fetched, JsonReader, envelope_data
 
 Direction = Literal["backward", "forward"]
@@ -24,14 +26,18 @@ class LokiReader:
 
     def __init__(
         self,
-        url: str,
+        target: str | Connection,
         *,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         tenant: str | None = None,
         transport: httpx2.BaseTransport | None = None,
     ) -> None:
-        headers = {"X-Scope-OrgID": tenant} if tenant else {}
-        self._http = JsonReader("Loki", url, timeout=timeout, headers=headers, transport=transport)
+        connection = as_connection(target, timeout)
+        if tenant:
+            connection = replace(
+                connection, headers={**connection.headers, "X-Scope-OrgID": tenant}
+            )
+        self._http = JsonReader("Loki", connection, transport=transport)
 
     @property
     def url(self) -> str:

@@ -17,8 +17,8 @@ from urllib3.util.retry import Retry
 
 from agent.errors import BackendQueryError, BackendUnavailable
 
+from .connection import Connection, as_connection
 from .http import Fetched, error_message
-from .readonly import ReadOnlySession
 
 T = TypeVar("T")
 
@@ -30,12 +30,17 @@ _RETRY = Retry(total=1, connect=1, read=0, status=0, backoff_factor=0.1)
 class PrometheusReader:
     """Read-only Prometheus client: instant and range queries, names, label values, series."""
 
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
-        self.url = url.rstrip("/")
-        self._timeout = timeout
-        self._session = ReadOnlySession()
+    def __init__(self, target: str | Connection, *, timeout: float | None = None) -> None:
+        connection = as_connection(target, timeout)
+        self.url = connection.url
+        self._timeout = connection.timeout
+        self._session = connection.requests_session()
         self._prom = PrometheusConnect(
-            url=self.url, session=self._session, retry=_RETRY, timeout=timeout, method="GET"
+            url=self.url,
+            session=self._session,
+            retry=_RETRY,
+            timeout=self._timeout,
+            method="GET",
         )
 
     def _call(self, what: str, func: Callable[[], T]) -> tuple[T, int]:

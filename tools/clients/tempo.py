@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx2
 
+from .connection import Connection, as_connection
 from .http import Fetched, JsonReader
 
 _ID_KEYS = ("traceId", "spanId", "parentSpanId")
@@ -40,9 +41,13 @@ class TempoReader:
     """Read-only Tempo client."""
 
     def __init__(
-        self, url: str, *, timeout: float = 30.0, transport: httpx2.BaseTransport | None = None
+        self,
+        target: str | Connection,
+        *,
+        timeout: float | None = None,
+        transport: httpx2.BaseTransport | None = None,
     ) -> None:
-        self._http = JsonReader("Tempo", url, timeout=timeout, transport=transport)
+        self._http = JsonReader("Tempo", as_connection(target, timeout), transport=transport)
 
     @property
     def url(self) -> str:

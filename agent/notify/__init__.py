@@ -1,0 +1,1 @@
+"""Delivering results where on-call engineers work: Slack, PagerDuty, issues, email, webhooks."""
