@@ -27,7 +27,17 @@ _CASE_HEADER = (
     "cost $",
     "wall s",
 )
-_GROUP_HEADER = ("group", "cases", "failed", "AC@1", "AC@3", "category", "recall", "verified")
+_GROUP_HEADER = (
+    "group",
+    "cases",
+    "failed",
+    "AC@1",
+    "AC@3",
+    "Avg@5",
+    "category",
+    "recall",
+    "verified",
+)
 
 
 def _pct(value: float | None) -> str:
@@ -65,6 +75,7 @@ def _group_row(name: str, group: Group) -> list[str]:
         str(group.failed),
         _pct(group.ac1),
         _pct(group.ac3),
+        _pct(group.avg5),
         _pct(group.category_accuracy),
         _pct(group.key_evidence_recall),
         _pct(group.verified_share),

@@ -31,6 +31,7 @@ class CaseResult(BaseModel):
     rank: int | None = None
     ac1: bool = False
     ac3: bool = False
+    avg5: float = 0.0
     category_match: bool = False
     key_evidence_recall: float = 0.0
     key_evidence_found: list[str] = Field(default_factory=list)
@@ -58,6 +59,7 @@ class Group(BaseModel):
     failed: int = 0
     ac1: float = 0.0
     ac3: float = 0.0
+    avg5: float = 0.0
     category_accuracy: float = 0.0
     key_evidence_recall: float = 0.0
     verified_share: float | None = None
@@ -96,6 +98,7 @@ def group(cases: Sequence[CaseResult]) -> Group:
         failed=sum(c.failed for c in cases),
         ac1=_mean([float(c.ac1) for c in cases]),
         ac3=_mean([float(c.ac3) for c in cases]),
+        avg5=_mean([c.avg5 for c in cases]),
         category_accuracy=_mean([float(c.category_match) for c in cases]),
         key_evidence_recall=_mean([c.key_evidence_recall for c in cases]),
         verified_share=_mean(shares) if shares else None,

@@ -111,6 +111,7 @@ def score_case(
             "rank": rank,
             "ac1": scoring.hit_at(rank, 1),
             "ac3": scoring.hit_at(rank, 3),
+            "avg5": scoring.avg_at(rank, 5),
             "category_match": scoring.category_match(report, truth),
             "key_evidence_recall": round(scoring.key_evidence_recall(report, truth), 4),
             "key_evidence_found": scoring.key_evidence_found(report, truth),

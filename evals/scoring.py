@@ -57,6 +57,11 @@ def hit_at(rank: int | None, k: int) -> bool:
     return rank is not None and rank <= k
 
 
+def avg_at(rank: int | None, k: int = 5) -> float:
+    """Avg@k of one case: the mean of AC@1 … AC@k (1.0 at rank 1, 0.2 at rank 5 for k=5)."""
+    return sum(hit_at(rank, i) for i in range(1, k + 1)) / k
+
+
 def category_match(report: Report, truth: Truth) -> bool:
     """Whether the report's root cause has the true category."""
     return report.root_cause is not None and report.root_cause.category == truth.root_cause.category

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .alert import AlertContextInput, alert_context
 from .base import Tool
 from .events import EventsInput, k8s_events
+from .localize import RankInput, rank_components
 from .log_labels import LogLabelsInput, log_labels
 from .logs import LogsQuery, query_logs
 from .metrics import ListMetricsInput, MetricsQuery, list_metrics, query_metrics
@@ -22,6 +23,7 @@ def all_tools() -> list[Tool]:
             func=alert_context,
             needs_backend=False,
         ),
+        Tool(name="rank_components", input_model=RankInput, func=rank_components),
         Tool(name="query_metrics", input_model=MetricsQuery, func=query_metrics),
         Tool(name="list_metrics", input_model=ListMetricsInput, func=list_metrics),
         Tool(name="log_labels", input_model=LogLabelsInput, func=log_labels),

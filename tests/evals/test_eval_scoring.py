@@ -89,6 +89,11 @@ def test_ac3_and_refuted_and_duplicates() -> None:
     assert scoring.component_rank(report("x"), TRUTH) is None
 
 
+@pytest.mark.parametrize(("rank", "avg5"), [(1, 1.0), (2, 0.8), (5, 0.2), (6, 0.0), (None, 0.0)])
+def test_avg5_is_the_mean_of_ac1_to_ac5(rank: int | None, avg5: float) -> None:
+    assert scoring.avg_at(rank, 5) == pytest.approx(avg5)
+
+
 def test_category_match() -> None:
     assert scoring.category_match(report("x"), TRUTH)  # category is scored on its own
     assert not scoring.category_match(report(None, hyp("H1", "payments")), TRUTH)

@@ -18,17 +18,25 @@ from agent.investigation.brain import BrainTurn, ToolRequest
 from agent.investigation.ledger import PROPOSE, SUBMIT, UPDATE
 from agent.investigation.state import CallRecord, InvestigationState
 from policies.scope import dependency_closure
+from tools.localize.frame import AFTER_ALERT
 
 from . import evidence as ev
 from .analysis import Context, Suspects, change_facts, symptoms
 from .causes import event_facts, log_facts, metric_facts, pod_facts
+from .locate import ranking, ranking_facts
 from .queries import merge_listings, request_queries, saturation_queries
 from .rank import Verdict, rank, refutable
 from .report import evidence_items, remediation, statement, submission
 
 _SURVEY_LOOKBACK = timedelta(minutes=30)
 _CHANGES_LOOKBACK = timedelta(hours=3)
+_EVENTS_LOOKBACK = timedelta(hours=1)
 _MAX_REFUTED = 2
+# Candidates listed after the leader as open hypotheses (the report ranks five in all).
+_MAX_OTHERS = 4
+# Facts that place a component only weakly: below the outlier cut-off, or a bare quote.
+_WEAK = frozenset({"weak_rank", "signal"})
+_WEAK_CONFIDENCE = 0.15
 
 
 class OfflineBrain:
@@ -107,7 +115,13 @@ class OfflineBrain:
         return {"start": start.isoformat(), "end": end.isoformat()}
 
     def _now(self, state: InvestigationState) -> datetime:
-        return max(state.started_at, state.alert.starts_at)
+        """The end of every ranged call: anchored on the alert, never the wall clock.
+
+        An alert that has fired for hours is investigated around its start, so every range
+        stays inside the policy's limit (``AFTER_ALERT`` past the start at most).
+        """
+        now = max(state.started_at, state.alert.starts_at)
+        return min(now, state.alert.starts_at + AFTER_ALERT)
 
     def _onset(self, state: InvestigationState) -> datetime:
         for record in ev.records(self._turns(state), "alert_context"):
@@ -132,6 +146,7 @@ class OfflineBrain:
         scoped = "|".join(namespaces)
         calls = [
             ToolRequest("t0_alert", "alert_context", {}),
+            ToolRequest("t0_rank", "rank_components", {}),
             ToolRequest("t0_graph", "service_graph", self._span(start, now)),
             ToolRequest(
                 "t0_errors",
@@ -164,7 +179,7 @@ class OfflineBrain:
                 ToolRequest(
                     f"t0_events_{i}",
                     "k8s_events",
-                    {"namespace": namespace, **self._span(now - timedelta(hours=1), now)},
+                    {"namespace": namespace, **self._span(now - _EVENTS_LOOKBACK, now)},
                 )
             )
         return calls
@@ -202,6 +217,7 @@ class OfflineBrain:
         turns = self._turns(state)
         ctx = self._context(state)
         suspects = Suspects()
+        ranking_facts(turns, suspects)
         symptoms(turns, ctx, suspects)
         change_facts(turns, ctx, suspects)
         roles = {
@@ -214,13 +230,21 @@ class OfflineBrain:
         pod_facts(turns, suspects)
         event_facts(turns, ctx, suspects)
         log_facts(turns, ctx, suspects)
-        return rank(suspects, ctx.datastores), suspects, ctx
+        located = {entry.component: entry for entry in ranking(turns)}
+        return rank(suspects, ctx.datastores, located), suspects, ctx
 
     def _home(self, state: InvestigationState, component: str) -> str | None:
-        """The in-scope namespace of a catalogued workload, if it has one."""
+        """The in-scope namespace of a workload: its catalogue entry's, else the alert's.
+
+        Without a catalogue the ranking's components come from the alert's namespace (the
+        scope it scanned), so that is where their pods and logs are.
+        """
         entry = next((s for s in self._catalog.services if s.name == component), None)
-        if entry is not None and entry.namespace in self._namespaces(state):
-            return entry.namespace
+        if entry is not None:
+            return entry.namespace if entry.namespace in self._namespaces(state) else None
+        located = {e.component for e in ranking(self._turns(state))}
+        if component in located and state.alert.namespace:
+            return state.alert.namespace
         return None
 
     def _inspect(self, state: InvestigationState) -> list[ToolRequest]:
@@ -264,12 +288,20 @@ class OfflineBrain:
         root = verdicts[0] if verdicts else None
         root_id: str | None = None
         offset = len(state.hypotheses)
+        # Only weak ranking signals behind the leader: an open hypothesis, not a conclusion.
+        conclusive = root is not None and bool({f.kind for f in root.facts} - _WEAK)
         if root is not None:
             root_id = f"H{offset + 1}"
-            calls += self._hypothesis(root, root_id, "supported", min(0.9, 0.4 + 0.05 * root.score))
+            if conclusive:
+                calls += self._hypothesis(
+                    root, root_id, "supported", min(0.9, 0.4 + 0.05 * root.score)
+                )
+            else:
+                calls += self._hypothesis(root, root_id, "open", _WEAK_CONFIDENCE)
         to_refute = refutable(suspects, root.component if root else "")[:_MAX_REFUTED]
         refuted_components = {f.component for f in to_refute}
-        for verdict in [v for v in verdicts[1:] if v.component not in refuted_components][:2]:
+        others = [v for v in verdicts[1:] if v.component not in refuted_components]
+        for verdict in others[:_MAX_OTHERS]:
             hid = f"H{offset + len([c for c in calls if c.name == PROPOSE]) + 1}"
             calls += self._hypothesis(
                 verdict, hid, "open", round(min(0.5, 0.05 * verdict.score), 2)
@@ -318,6 +350,7 @@ class OfflineBrain:
                 submission(
                     root_id,
                     root,
+                    conclusive,
                     ctx.onset,
                     state.alert.name,
                     state.alert.starts_at,

@@ -12,9 +12,20 @@ from dataclasses import dataclass
 
 from .analysis import Suspects
 from .evidence import Fact
+from .locate import SIGNIFICANT, Located
 
 SYMPTOMS = frozenset(
-    {"origin", "chain_end", "errors", "latency", "peer_failing", "pool", "exception"}
+    {
+        "origin",
+        "chain_end",
+        "errors",
+        "latency",
+        "peer_failing",
+        "pool",
+        "exception",
+        "ranked",
+        "weak_rank",
+    }
 )
 # Cause kinds, strongest first, with their weight and the category each one implies.
 CAUSES: tuple[tuple[str, float, str], ...] = (
@@ -61,8 +72,15 @@ class Verdict:
         )
 
 
-def categorise(kinds: set[str], is_dependency: bool) -> str:
-    """The category the strongest cause implies (see ``CAUSES``)."""
+def categorise(kinds: set[str], is_dependency: bool, located: Located | None = None) -> str:
+    """The category the evidence implies (rca-methods' decision tree).
+
+    A cause fact decides first (see ``CAUSES``); without one, the ranking's signals do:
+    resource use moving at the component → resource; time added between a caller and the
+    component (edge or trace gap) → network, whichever of the two is stronger; else a failing
+    backing system → dependency, and a failing service with no resource, network or change
+    signal → code.
+    """
     if "rollout_resources" in kinds and not kinds & {"oom", "crashloop", "restarts", "memory_high"}:
         kinds = kinds - {"rollout_resources"} | {"rollout_other"}
     for kind, _, category in CAUSES:
@@ -70,18 +88,28 @@ def categorise(kinds: set[str], is_dependency: bool) -> str:
             if category == "dependency" and not is_dependency:
                 return "code" if "rollout_image" not in kinds else "deployment"
             return category
+    if located is not None and max(located.resource, located.gap) >= SIGNIFICANT:
+        return "resource" if located.resource >= located.gap else "network"
     return "dependency" if is_dependency else "code"
 
 
-def rank(suspects: Suspects, dependencies: frozenset[str]) -> list[Verdict]:
-    """Suspects with at least one symptom or strong cause, best first (deterministic)."""
+def rank(
+    suspects: Suspects,
+    dependencies: frozenset[str],
+    located: dict[str, Located] | None = None,
+) -> list[Verdict]:
+    """Suspects with at least one symptom or strong cause, best first (deterministic).
+
+    ``located`` holds the ranking's reading of each component, for the category.
+    """
+    where = located or {}
     verdicts = []
     symptomatic = {
         c for c, facts in suspects.facts.items() if any(f.kind in SYMPTOMS for f in facts)
     }
     for component, facts in suspects.facts.items():
         kinds = {f.kind for f in facts}
-        if kinds <= {"old_change"}:
+        if kinds <= {"old_change", "signal"}:
             continue
         symptom = sum(f.weight for f in facts if f.kind in SYMPTOMS)
         local = sum(_CAUSE[k][0] for k in kinds if k in _CAUSE and k not in REMOTE)
@@ -93,7 +121,7 @@ def rank(suspects: Suspects, dependencies: frozenset[str]) -> list[Verdict]:
         verdicts.append(
             Verdict(
                 component=component,
-                category=categorise(kinds, component in dependencies),
+                category=categorise(kinds, component in dependencies, where.get(component)),
                 score=round(score, 3),
                 facts=tuple(facts),
             )

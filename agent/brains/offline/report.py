@@ -82,6 +82,7 @@ def remediation(
 def submission(
     root_id: str | None,
     verdict: Verdict | None,
+    conclusive: bool,
     onset: datetime,
     alert_name: str,
     alert_at: datetime,
@@ -120,7 +121,13 @@ def submission(
         f"{reasons}.{seen} Symptoms began at "
         f"{onset:%Y-%m-%d %H:%M:%S} UTC; {alert_name} fired at {alert_at:%H:%M:%S} UTC."
     )
-    confidence = min(0.9, 0.3 + 0.05 * verdict.score)
+    confidence = min(0.9, 0.3 + 0.05 * verdict.score) if conclusive else 0.15
+    if not conclusive:
+        summary = (
+            f"Inconclusive: no signal stood out beyond ordinary variation. The leading open "
+            f"hypothesis is {verdict.component} ({verdict.category}); the other candidates are "
+            f"listed with their evidence. {summary}"
+        )
     return {
         "root_cause_hypothesis": root_id,
         "summary": summary[:1500],

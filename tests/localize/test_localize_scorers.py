@@ -1,0 +1,108 @@
+"""The localisation scorers on synthetic series whose answer is known."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tools.localize.frame import AFTER_ALERT, anchored
+from tools.localize.logs import poisson_z
+from tools.localize.onset import alert_signal, onset, run_start
+from tools.localize.robust import ABSOLUTE_FLOOR, peer_scores, robust_z, scale
+from tools.localize.traces import proportion_z
+
+NOISY = [10.0, 11.0, 9.0, 10.5, 9.5, 10.0, 10.2, 9.8, 10.1, 9.9]
+
+
+def test_a_step_scores_high_and_keeps_its_sign() -> None:
+    assert robust_z(NOISY, [30.0, 31.0, 29.0]) > 3.5
+    assert robust_z(NOISY, [1.0, 1.5, 0.5]) < -3.5
+
+
+def test_an_unchanged_series_scores_near_zero() -> None:
+    assert abs(robust_z(NOISY, [10.0, 10.3, 9.7])) < 1.0
+
+
+def test_one_spike_in_the_anomalous_part_does_not_score() -> None:
+    # A counter reset or a scrape hiccup: one wild point among unchanged ones.
+    assert abs(robust_z(NOISY, [10.0, 500.0, 10.1])) < 1.0
+
+
+def test_a_flat_baseline_gives_a_bounded_score() -> None:
+    flat = [5.0] * 20
+    assert robust_z(flat, [5.0001]) < 0.01  # float wiggle: nothing
+    assert robust_z(flat, [10.0]) == pytest.approx(5.0)  # doubling: half the level
+    # A rise from exactly zero reaches the bound of 10, never millions.
+    assert robust_z([0.0] * 20, [3.0, 3.0]) == pytest.approx(10.0)
+    assert scale([0.0] * 5) == ABSOLUTE_FLOOR
+
+
+def test_nan_points_are_ignored_and_an_empty_part_scores_zero() -> None:
+    with_nan = [*NOISY, math.nan, math.nan]
+    assert robust_z(with_nan, [30.0, math.nan]) == pytest.approx(robust_z(NOISY, [30.0]))
+    assert robust_z([math.nan] * 5, [1.0]) == 0.0
+    assert robust_z(NOISY, []) == 0.0
+
+
+def test_peers_tame_a_metric_where_everyone_moved() -> None:
+    everyone = {f"svc{i}": 8.0 + 0.1 * i for i in range(8)}
+    normalised = peer_scores(everyone)
+    assert max(normalised.values()) < 1.0
+    one = {**{f"svc{i}": 0.5 for i in range(8)}, "culprit": 9.0}
+    assert peer_scores(one)["culprit"] > 5.0
+    assert peer_scores({"alone": -6.0}) == {"alone": 6.0}
+
+
+def _times(n: int, step: float = 60.0) -> list[float]:
+    return [1000.0 + i * step for i in range(n)]
+
+
+def test_run_start_walks_back_to_where_the_anomaly_began() -> None:
+    values = [1.0, 1.1, 0.9, 1.0, 1.05, 0.95, 1.0, 5.0, 5.2, 5.1, 5.3]
+    times = _times(len(values))
+    assert run_start(times, values, anchor=times[9]) == times[7]
+
+
+def test_run_start_ignores_an_earlier_episode() -> None:
+    values = [1.0, 1.0, 6.0, 6.0, 1.0, 1.1, 0.9, 1.0, 1.0, 0.9, 5.0, 5.1]
+    times = _times(len(values))
+    assert run_start(times, values, anchor=times[11]) == times[10]
+
+
+def test_run_start_is_none_when_nothing_is_anomalous_at_the_anchor() -> None:
+    times = _times(len(NOISY))
+    assert run_start(times, NOISY, anchor=times[-1]) is None
+
+
+def test_onset_is_the_median_candidate_within_the_search() -> None:
+    anchor = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    t = anchor.timestamp()
+    assert onset(anchor, [t - 120, t - 60, t - 90, t - 86400]) == anchor - timedelta(seconds=90)
+    assert onset(anchor, []) == anchor
+
+
+def test_alert_signal_strips_only_a_top_level_comparison() -> None:
+    assert alert_signal('max by (s) (lat{q="0.9"}) > 1') == 'max by (s) (lat{q="0.9"})'
+    assert alert_signal("rate(errors[5m]) >= bool 0.05") == "rate(errors[5m])"
+    assert alert_signal("sum(x > 1)") == "sum(x > 1)"
+    assert alert_signal("up == 0") == "up"
+
+
+def test_the_window_is_anchored_on_the_alert_not_the_clock() -> None:
+    anchor = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    hours_later = anchor + timedelta(hours=9)
+    start, end = anchored(anchor, hours_later, timedelta(minutes=30), timedelta(hours=6))
+    assert (start, end) == (anchor - timedelta(minutes=30), anchor + AFTER_ALERT)
+    start, end = anchored(
+        anchor, anchor + timedelta(minutes=2), timedelta(hours=9), timedelta(hours=6)
+    )
+    assert end - start == timedelta(hours=6)
+
+
+def test_count_statistics_are_signed_and_finite() -> None:
+    assert poisson_z(0, 20.0) < -4  # a template that vanished
+    assert poisson_z(30, 0.0) == pytest.approx(10.0)  # a new one: bounded like metrics
+    assert proportion_z(0.0, 0.5, 30, 30) > 3
+    assert abs(proportion_z(0.2, 0.2, 30, 30)) < 1e-9

@@ -1,0 +1,100 @@
+"""Fetch range series and score them against the pre-onset baseline (shared by metrics and edges)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from agent.errors import BackendError
+from tools.clients import PrometheusReader
+
+from .frame import Frame
+from .onset import run_start
+from .robust import finite, robust_z
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One fetched series: labels and points (epoch seconds, value)."""
+
+    labels: dict[str, str]
+    times: list[float]
+    values: list[float]
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A series' change at the onset."""
+
+    series: Series
+    z: float
+    before: float
+    after: float
+    started: float | None
+
+
+def fetch(prom: PrometheusReader, query: str, frame: Frame) -> list[Series]:
+    """Run a range query over the frame; non-numeric samples become NaN.
+
+    Raises:
+        BackendError: Prometheus failed or rejected the query.
+    """
+    fetched = prom.query_range(query, frame.start, frame.end, frame.step)
+    out = []
+    for item in fetched.body if isinstance(fetched.body, list) else []:
+        times: list[float] = []
+        values: list[float] = []
+        for ts, raw in item.get("values") or []:
+            times.append(float(ts))
+            values.append(_number(raw))
+        if times:
+            out.append(
+                Series(
+                    {str(k): str(v) for k, v in (item.get("metric") or {}).items()}, times, values
+                )
+            )
+    return out
+
+
+def try_fetch(prom: PrometheusReader, query: str, frame: Frame) -> tuple[list[Series], str | None]:
+    """``fetch``, with a failure returned as a gap text instead of raised."""
+    try:
+        return fetch(prom, query, frame), None
+    except BackendError as exc:
+        return [], f"{query}: {exc}"
+
+
+def _number(raw: Any) -> float:
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _median(values: Sequence[float]) -> float:
+    clean = sorted(finite(values))
+    if not clean:
+        return math.nan
+    mid = len(clean) // 2
+    return clean[mid] if len(clean) % 2 else (clean[mid - 1] + clean[mid]) / 2
+
+
+def score(series: Series, onset: float, anchor: float) -> Scored:
+    """The series' robust z at ``onset``: points before it are the baseline, the rest anomalous."""
+    base = [v for t, v in zip(series.times, series.values, strict=True) if t < onset]
+    after = [v for t, v in zip(series.times, series.values, strict=True) if t >= onset]
+    return Scored(
+        series=series,
+        z=robust_z(base, after),
+        before=_median(base),
+        after=_median(after),
+        started=run_start(series.times, series.values, max(anchor, onset)),
+    )
+
+
+def started_at(scored: Scored, tz: Any) -> datetime | None:
+    """When a scored series' anomalous run began, as a datetime."""
+    return None if scored.started is None else datetime.fromtimestamp(scored.started, tz)

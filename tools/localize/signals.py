@@ -1,0 +1,80 @@
+"""The record every source produces: one signal of one component, with its evidence.
+
+A signal says which series (or trace operation, or log template) moved, how far from its
+baseline (medians before and after, a robust z), how unusual that is among the peers that
+report the same thing (``score``, the standardised number the ranking compares), when it
+started, and the exact query that shows it again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from tools.summarise.numbers import clock_dt, num
+
+Source = Literal["metrics", "edges", "traces", "logs"]
+# What a signal measures, from its name (Prometheus naming conventions put the unit and the
+# subject in the name): resource use, latency, errors, traffic or network I/O.
+Aspect = Literal["resource", "latency", "errors", "traffic", "network", "other"]
+
+_ASPECTS: tuple[tuple[str, Aspect], ...] = (
+    (r"error|fail|exception|5xx|panic|fatal", "errors"),
+    (r"cpu|memory|mem_|heap|gc_|disk|fs_|filesystem|throttl|oom|swap|load", "resource"),
+    (r"network|_bytes_total|packets|receive|transmit|tcp|socket", "network"),
+    (r"duration|latency|_seconds|response_time|time_ms|_milliseconds", "latency"),
+    (r"requests?|calls|_count|_total|throughput|rps", "traffic"),
+)
+
+
+def aspect_of(name: str) -> Aspect:
+    """What a metric (or signal) name measures; ``other`` when the name does not say."""
+    lowered = name.lower()
+    for pattern, aspect in _ASPECTS:
+        if re.search(pattern, lowered):
+            return aspect
+    return "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One piece of localisation evidence about one component."""
+
+    component: str
+    source: Source
+    name: str
+    score: float
+    z: float
+    before: float
+    after: float
+    started: datetime | None
+    query: str
+    aspect: Aspect = "other"
+    detail: str = ""
+
+    def line(self) -> str:
+        """One line of text for the model."""
+        since = f" since {clock_dt(self.started)}" if self.started else ""
+        direction = "↑" if self.after >= self.before else "↓"
+        text = (
+            f"{self.source}: {self.name} {num(self.before)} → {num(self.after)} {direction} "
+            f"(z {self.z:+.1f}, {self.score:.1f} against peers){since}"
+        )
+        return text + (f"; {self.detail}" if self.detail else "") + f" | query: {self.query}"
+
+    def facts(self) -> dict[str, Any]:
+        """JSON-ready facts."""
+        return {
+            "source": self.source,
+            "name": self.name,
+            "aspect": self.aspect,
+            "score": round(self.score, 3),
+            "z": round(self.z, 3),
+            "before": self.before,
+            "after": self.after,
+            "started": clock_dt(self.started) if self.started else None,
+            "query": self.query,
+            "detail": self.detail,
+        }

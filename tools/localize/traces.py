@@ -1,0 +1,344 @@
+"""Trace signals: where the added time is spent, per service.
+
+A slow callee makes every caller slow too, so span durations blame the whole chain. Three
+views point at where the time is *added* (rca-methods, "Traces"):
+
+* **self time**: a span's duration minus the time covered by its children, per service;
+* **caller/callee gap**: a CLIENT span minus the SERVER span it called — time spent between
+  the two (network, or the callee's pod before its handler runs), blamed on the callee;
+* **deepest slow span**: in each slow trace, the deepest span on the critical path whose
+  duration is above its operation's baseline — the share of slow traces ending at a service.
+
+Traces are listed with one search, a sample spread evenly over time is fetched, and the split
+between baseline and anomalous traces is the change point of trace durations over time when
+the traces show one (their resolution is far finer than per-minute metrics), else the onset.
+Spans need no status: errors are not required.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from agent.errors import BackendError
+from tools.clients import TempoReader
+from tools.summarise.changepoint import detect_change
+from tools.summarise.spans import Span, children, critical_path, spans_from_otlp
+
+from .blame import blame_gaps
+from .robust import peer_scores, robust_z
+from .signals import Signal
+from .workloads import Workloads
+
+# Traces listed by the search, and how many of them are fetched whole (evenly over time).
+LISTED = 500
+FETCHED = 80
+_PARALLEL = 4
+# Fewest traces on each side of the split for a comparison to mean anything.
+MIN_TRACES = 5
+# Fewest traces on each side of a change point of durations (guards against one outlier).
+MIN_SEGMENT = 10
+
+
+@dataclass
+class TracePart:
+    """What the trace analysis found."""
+
+    signals: list[Signal] = field(default_factory=list)
+    calls: set[tuple[str, str]] = field(default_factory=set)
+    gaps: list[str] = field(default_factory=list)
+    summary: str = "traces: Tempo not configured"
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _query(namespaces: Sequence[str]) -> str:
+    if len(namespaces) == 1:
+        return "{ resource.k8s.namespace.name = " + _quote(namespaces[0]) + " }"
+    alternatives = "|".join(namespaces)
+    return "{ resource.k8s.namespace.name =~ " + _quote(alternatives) + " }"
+
+
+def _listing(
+    tempo: TempoReader, query: str, start: datetime, end: datetime
+) -> list[dict[str, object]]:
+    body = tempo.search(query, start, end, LISTED).body
+    return [t for t in (body or {}).get("traces") or [] if isinstance(t, dict) and t.get("traceID")]
+
+
+def _spread(listed: list[dict[str, object]], count: int) -> list[dict[str, object]]:
+    """``count`` traces evenly spread over the listing's time order."""
+    ordered = sorted(listed, key=lambda t: int(str(t.get("startTimeUnixNano") or 0)))
+    if len(ordered) <= count:
+        return ordered
+    step = len(ordered) / count
+    return [ordered[int(i * step)] for i in range(count)]
+
+
+def split_time(listed: list[dict[str, object]], fallback: float) -> tuple[float, str]:
+    """Where trace durations changed level (epoch seconds), else ``fallback``."""
+    ordered = sorted(listed, key=lambda t: int(str(t.get("startTimeUnixNano") or 0)))
+    durations = [float(str(t.get("durationMs") or 0)) for t in ordered]
+    change = detect_change(durations, min_segment=MIN_SEGMENT)
+    if change is None:
+        return fallback, "the onset"
+    moment = int(str(ordered[change.index].get("startTimeUnixNano") or 0)) / 1e9
+    return moment, "the change point of trace durations"
+
+
+def self_times(spans: Sequence[Span]) -> dict[str, list[float]]:
+    """Per service, the self time (ms) of each of its spans: duration minus children's union."""
+    tree = children(spans)
+    out: dict[str, list[float]] = defaultdict(list)
+    for span in spans:
+        covered = _union([(c.start_ns, c.end_ns) for c in tree.get(span.span_id, [])], span)
+        out[span.service].append(max(0.0, (span.end_ns - span.start_ns - covered) / 1e6))
+    return out
+
+
+def _union(intervals: list[tuple[int, int]], parent: Span) -> int:
+    """Nanoseconds of ``parent`` covered by the union of ``intervals`` (clipped to it)."""
+    total = 0
+    cursor = parent.start_ns
+    for lo, hi in sorted(intervals):
+        lo, hi = max(lo, cursor), min(hi, parent.end_ns)
+        if hi > lo:
+            total += hi - lo
+            cursor = hi
+    return total
+
+
+def client_gaps(spans: Sequence[Span]) -> dict[str, list[float]]:
+    """Per call edge ``caller + NUL + callee``, CLIENT span minus the SERVER span it called (ms)."""
+    tree = children(spans)
+    out: dict[str, list[float]] = defaultdict(list)
+    for span in spans:
+        if span.kind not in ("CLIENT", "3", "SPAN_KIND_CLIENT"):
+            continue
+        for child in tree.get(span.span_id, []):
+            if child.service != span.service:
+                gap = max(0.0, span.duration_ms - child.duration_ms)
+                out[f"{span.service}\0{child.service}"].append(gap)
+    return out
+
+
+def deepest_slow(spans: Sequence[Span], slow: dict[str, float]) -> str | None:
+    """The service of the deepest critical-path span slower than its operation's baseline."""
+    found = None
+    for span in critical_path(spans):
+        if span.duration_ms > slow.get(f"{span.service}\0{span.name}", float("inf")):
+            found = span.service
+    return found
+
+
+def calls_of(traces: Sequence[Sequence[Span]], workloads: Workloads) -> set[tuple[str, str]]:
+    """(caller, callee) workloads of every parent → child span crossing services."""
+    out: set[tuple[str, str]] = set()
+    for spans in traces:
+        by_id = {s.span_id: s for s in spans}
+        for span in spans:
+            parent = by_id.get(span.parent_id)
+            if parent is not None and parent.service != span.service:
+                out.add((workloads.of_name(parent.service), workloads.of_name(span.service)))
+    return out
+
+
+def _fetch(tempo: TempoReader, ids: list[str]) -> list[list[Span]]:
+    def one(trace_id: str) -> list[Span]:
+        body = tempo.trace(trace_id).body
+        return spans_from_otlp(body if isinstance(body, dict) else {})
+
+    with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
+        return list(pool.map(one, ids))
+
+
+def localise(
+    tempo: TempoReader | None,
+    namespaces: Sequence[str],
+    start: datetime,
+    end: datetime,
+    onset: datetime,
+    workloads: Workloads,
+) -> TracePart:
+    """Trace signals per service over ``[start, end]``, split near ``onset``."""
+    part = TracePart()
+    if tempo is None:
+        part.gaps.append("traces: Tempo not configured")
+        return part
+    query = _query(namespaces)
+    try:
+        listed = _listing(tempo, query, start, end)
+        if not listed:
+            query = "{ }"
+            listed = _listing(tempo, query, start, end)
+        chosen = _spread(listed, FETCHED)
+        fetched = _fetch(tempo, [str(t["traceID"]) for t in chosen])
+    except BackendError as exc:
+        part.gaps.append(f"traces: {exc}")
+        part.summary = "traces: unavailable"
+        return part
+    if not listed:
+        part.gaps.append("traces: none in the window")
+        part.summary = "traces: none"
+        return part
+    part.calls = calls_of(fetched, workloads)
+    cut, basis = split_time(listed, onset.timestamp())
+    before = [t for t in fetched if t and min(s.start_ns for s in t) / 1e9 < cut]
+    after = [t for t in fetched if t and min(s.start_ns for s in t) / 1e9 >= cut]
+    part.summary = (
+        f"traces: {len(fetched)} of {len(listed)} listed fetched, split at {basis} "
+        f"({len(before)} before, {len(after)} after)"
+    )
+    if len(before) < MIN_TRACES or len(after) < MIN_TRACES:
+        part.gaps.append(
+            f"traces: too few traces on one side of the split ({len(before)} before, "
+            f"{len(after)} after) to compare"
+        )
+        return part
+    request = f"TraceQL {query} limit {LISTED}, {len(fetched)} traces fetched by id"
+    tz = onset.tzinfo
+    moment = datetime.fromtimestamp(cut, tz)
+    part.signals += _compare(
+        "self time", _pool(before, self_times), _pool(after, self_times), workloads, request, moment
+    )
+    part.signals += _gap_signals(
+        _pool(before, client_gaps), _pool(after, client_gaps), workloads, request, moment
+    )
+    part.signals += _deepest(before, after, workloads, request, moment)
+    return part
+
+
+def _pool(traces: list[list[Span]], view: object) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = defaultdict(list)
+    for spans in traces:
+        for service, values in view(spans).items():  # type: ignore[operator]
+            out[service].extend(values)
+    return out
+
+
+def _compare(
+    what: str,
+    before: dict[str, list[float]],
+    after: dict[str, list[float]],
+    workloads: Workloads,
+    request: str,
+    moment: datetime,
+    aspect: str = "latency",
+) -> list[Signal]:
+    zs = {}
+    medians = {}
+    for service in set(before) & set(after):
+        zs[service] = robust_z(before[service], after[service])
+        medians[service] = (_median(before[service]), _median(after[service]))
+    normalised = peer_scores(zs)
+    return [
+        Signal(
+            component=workloads.of_name(service),
+            source="traces",
+            name=f"{what} of {service} spans (ms, median)",
+            score=normalised[service] if zs[service] > 0 else 0.0,
+            z=zs[service],
+            before=medians[service][0],
+            after=medians[service][1],
+            started=moment,
+            query=request,
+            aspect=aspect,  # type: ignore[arg-type]
+        )
+        for service in sorted(zs)
+    ]
+
+
+def _gap_signals(
+    before: dict[str, list[float]],
+    after: dict[str, list[float]],
+    workloads: Workloads,
+    request: str,
+    moment: datetime,
+) -> list[Signal]:
+    edge_z = {k: robust_z(before[k], after[k]) for k in set(before) & set(after)}
+    blamed = blame_gaps(edge_z)
+    normalised = peer_scores({s: z for s, (z, _) in blamed.items()})
+    return [
+        Signal(
+            component=workloads.of_name(service),
+            source="traces",
+            name=f"caller→callee gap at {service} (CLIENT minus SERVER span, ms)",
+            score=normalised[service] if z > 0 else 0.0,
+            z=z,
+            before=0.0,
+            after=0.0,
+            started=moment,
+            query=request,
+            aspect="network",
+            detail=why,
+        )
+        for service, (z, why) in sorted(blamed.items())
+    ]
+
+
+def _deepest(
+    before: list[list[Span]],
+    after: list[list[Span]],
+    workloads: Workloads,
+    request: str,
+    moment: datetime,
+) -> list[Signal]:
+    durations: dict[str, list[float]] = defaultdict(list)
+    for spans in before:
+        for span in spans:
+            durations[f"{span.service}\0{span.name}"].append(span.duration_ms)
+    slow = {k: _quantile(v, 0.9) for k, v in durations.items() if len(v) >= MIN_TRACES}
+    counts: dict[str, list[float]] = defaultdict(list)
+    services = {s.service for t in before + after for s in t}
+    for label, traces in (("before", before), ("after", after)):
+        ends = [deepest_slow(t, slow) for t in traces]
+        for service in services:
+            counts[f"{label}\0{service}"] = [1.0 if e == service else 0.0 for e in ends]
+    shares = {
+        s: (sum(counts[f"before\0{s}"]) / len(before), sum(counts[f"after\0{s}"]) / len(after))
+        for s in services
+    }
+    zs = {s: proportion_z(*shares[s], len(before), len(after)) for s in services}
+    normalised = peer_scores(zs)
+    return [
+        Signal(
+            component=workloads.of_name(service),
+            source="traces",
+            name=f"share of slow traces ending at {service} (deepest slow span)",
+            score=normalised[service] if zs[service] > 0 else 0.0,
+            z=zs[service],
+            before=shares[service][0],
+            after=shares[service][1],
+            started=moment,
+            query=request,
+            aspect="latency",
+        )
+        for service in sorted(services)
+    ]
+
+
+def proportion_z(before: float, after: float, n_before: int, n_after: int) -> float:
+    """Two-proportion z statistic of a share that moved from ``before`` to ``after``.
+
+    The pooled share's binomial variance, with half a count added on each side so a share
+    of 0 or 1 (common with a few dozen traces) still has a finite spread.
+    """
+    pooled = (before * n_before + after * n_after + 0.5) / (n_before + n_after + 1)
+    spread = (pooled * (1 - pooled) * (1 / max(n_before, 1) + 1 / max(n_after, 1))) ** 0.5
+    return (after - before) / spread if spread > 0 else 0.0
+
+
+def _median(values: list[float]) -> float:
+    return _quantile(values, 0.5)
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
