@@ -46,6 +46,8 @@ ALLOWED = [
     ),
     ("query_metrics", {"query": 'x{namespace="db"}', "start": "2024-05-01T10:00:00+00:00"}),
     ("alert_context", {}),
+    ("rank_components", {}),
+    ("rank_components", {"lookback": "2h", "limit": 10}),
     ("trace_lookup", {"trace_id": "abc", "lookback": "2h"}),
 ]
 
@@ -57,6 +59,7 @@ def test_allowed(tool: str, args: dict[str, Any]) -> None:
 
 DENIED = [
     ("exec_command", {"cmd": "id"}, "tool.not_allowed"),
+    ("rank_components", {"lookback": "7h"}, "range.too_long"),
     ("rollback", {"namespace": "payments"}, "tool.not_allowed"),
     ("pod_status", {"namespace": "kube-system"}, "scope.namespace"),
     ("pod_status", {"namespace": ["payments", "prod"]}, "scope.namespace"),

@@ -23,7 +23,7 @@ from datetime import datetime
 from .signals import Signal
 
 # Signals kept per entry, strongest first.
-TOP_SIGNALS = 4
+TOP_SIGNALS = 3
 # 3.5 robust standard deviations: the conventional outlier cut-off (Iglewicz and Hoaglin).
 SIGNIFICANT = 3.5
 # Aspects through which a fault propagates to callers, and those that explain a caller.
@@ -39,6 +39,7 @@ class Ranked:
     score: float
     signals: tuple[Signal, ...]
     explained_by: str | None = None
+    effective: float = 0.0  # the score it is ranked by: at most that of its explaining callee
 
     @property
     def started(self) -> datetime | None:
@@ -92,14 +93,18 @@ def _explain(ranked: list[Ranked], calls: set[tuple[str, str]]) -> list[Ranked]:
         value = entry.score
         top = entry.signals[0] if entry.signals else None
         if top is not None and top.aspect in _PROPAGATING and top.z > 0:
+            # Just below the strongest explaining callee (it is the likelier origin).
+            best: tuple[float, str] | None = None
             for caller, callee in sorted(calls):
                 if caller != name or callee not in entries or callee in visiting:
                     continue
                 if not any(explains(s) for s in entries[callee].signals):
                     continue
-                below = settle(callee, visiting | {name}) - 1e-3
-                if below < value:
-                    value, explained[name] = below, callee
+                held = settle(callee, visiting | {name})
+                if best is None or held > best[0]:
+                    best = (held, callee)
+            if best is not None and best[0] - 1e-3 < value:
+                value, explained[name] = best[0] - 1e-3, best[1]
         effective[name] = value
         return value
 
@@ -111,6 +116,6 @@ def _explain(ranked: list[Ranked], calls: set[tuple[str, str]]) -> list[Ranked]:
         return (-effective[entry.component], -second, entry.component)
 
     return [
-        Ranked(e.component, e.score, e.signals, explained.get(e.component))
+        Ranked(e.component, e.score, e.signals, explained.get(e.component), effective[e.component])
         for e in sorted(ranked, key=order)
     ]

@@ -18,6 +18,9 @@ from .scan import scan
 from .workloads import discover
 
 _DEFAULT_LOOKBACK = timedelta(minutes=30)
+# Characters of the budget left to the dispatcher's framing of the result (status, request,
+# range, the untrusted-data wrapper, hints), so the summary and its data survive intact.
+_FRAMING = 1_200
 
 
 class RankInput(ToolInput):
@@ -32,7 +35,7 @@ class RankInput(ToolInput):
         default=None,
         description="Override the detected onset (RFC3339) if you know better when it began.",
     )
-    limit: int = Field(default=8, ge=1, le=20, description="Components to list.")
+    limit: int = Field(default=5, ge=1, le=20, description="Components to list.")
 
 
 def _entry_lines(entry: Ranked, position: int) -> list[str]:
@@ -119,6 +122,7 @@ def rank_components(args: RankInput, ctx: ToolContext) -> ToolResult:
             {
                 "component": e.component,
                 "score": round(e.score, 3),
+                "rank_score": round(e.effective, 3),
                 "started": clock_dt(e.started) if e.started else None,
                 "sources": e.sources,
                 "explained_by": e.explained_by,
@@ -134,7 +138,7 @@ def rank_components(args: RankInput, ctx: ToolContext) -> ToolResult:
         span=span,
         head=head,
         items=items,
-        max_chars=ctx.limits.max_chars,
+        max_chars=max(ctx.limits.max_chars - _FRAMING, ctx.limits.max_chars // 2),
         data=data,
         raw_bytes=0,
         narrow_hint="Lower limit to see fewer entries.",

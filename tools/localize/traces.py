@@ -26,7 +26,7 @@ from datetime import datetime
 from agent.errors import BackendError
 from tools.clients import TempoReader
 from tools.summarise.changepoint import detect_change
-from tools.summarise.spans import Span, children, critical_path, spans_from_otlp
+from tools.summarise.spans import Span, children, critical_path, error_origins, spans_from_otlp
 
 from .blame import blame_gaps
 from .robust import peer_scores, robust_z
@@ -210,6 +210,7 @@ def localise(
         _pool(before, client_gaps), _pool(after, client_gaps), workloads, request, moment
     )
     part.signals += _deepest(before, after, workloads, request, moment)
+    part.signals += _error_origins(before, after, workloads, request, moment)
     return part
 
 
@@ -331,6 +332,47 @@ def proportion_z(before: float, after: float, n_before: int, n_after: int) -> fl
     pooled = (before * n_before + after * n_after + 0.5) / (n_before + n_after + 1)
     spread = (pooled * (1 - pooled) * (1 / max(n_before, 1) + 1 / max(n_after, 1))) ** 0.5
     return (after - before) / spread if spread > 0 else 0.0
+
+
+def origins_of(spans: Sequence[Span]) -> set[str]:
+    """The services (or uninstrumented peers) where a trace's errors begin, if any failed."""
+    return {o["peer"] or o["service"] for o in error_origins(spans)}
+
+
+def _error_origins(
+    before: list[list[Span]],
+    after: list[list[Span]],
+    workloads: Workloads,
+    request: str,
+    moment: datetime,
+) -> list[Signal]:
+    """Share of traces whose errors begin at each service, before vs after (needs a status)."""
+    was = [origins_of(t) for t in before]
+    now = [origins_of(t) for t in after]
+    services = set().union(*was, *now)
+    if not services:
+        return []  # no span carries an error status: nothing to say, not a zero
+    shares = {
+        s: (sum(s in o for o in was) / len(was), sum(s in o for o in now) / len(now))
+        for s in services
+    }
+    zs = {s: proportion_z(*shares[s], len(was), len(now)) for s in services}
+    normalised = peer_scores(zs)
+    return [
+        Signal(
+            component=workloads.of_name(service),
+            source="traces",
+            name=f"share of traces whose errors begin at {service}",
+            score=normalised[service] if zs[service] > 0 else 0.0,
+            z=zs[service],
+            before=shares[service][0],
+            after=shares[service][1],
+            started=moment,
+            query=request,
+            aspect="errors",
+        )
+        for service in sorted(services)
+    ]
 
 
 def _median(values: list[float]) -> float:

@@ -217,8 +217,14 @@ class OfflineBrain:
         turns = self._turns(state)
         ctx = self._context(state)
         suspects = Suspects()
-        ranking_facts(turns, suspects)
-        symptoms(turns, ctx, suspects)
+        located = {entry.component: entry for entry in ranking(turns)}
+        if located:
+            # Locate with the ranking; the older location heuristics (error-trace origins,
+            # the failing chain of the service graph, per-service onsets) are its fallback
+            # when rank_components did not run or found nothing.
+            ranking_facts(turns, suspects)
+        else:
+            symptoms(turns, ctx, suspects)
         change_facts(turns, ctx, suspects)
         roles = {
             r.id: r.id.removeprefix("t1_q_")
@@ -230,7 +236,6 @@ class OfflineBrain:
         pod_facts(turns, suspects)
         event_facts(turns, ctx, suspects)
         log_facts(turns, ctx, suspects)
-        located = {entry.component: entry for entry in ranking(turns)}
         return rank(suspects, ctx.datastores, located), suspects, ctx
 
     def _home(self, state: InvestigationState, component: str) -> str | None:

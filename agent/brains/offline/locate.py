@@ -29,7 +29,7 @@ class Located:
     """One ranked component as the investigator reads it."""
 
     component: str
-    score: float
+    score: float  # the score it is ranked by (its own, capped by an explaining callee's)
     resource: float  # strongest resource-use signal (metrics)
     gap: float  # strongest caller/callee gap signal (edges, traces)
     errors: float  # strongest error or log-shift signal
@@ -61,7 +61,7 @@ def ranking(turns: list[list[CallRecord]]) -> list[Located]:
         out.append(
             Located(
                 component=str(entry.get("component")),
-                score=float(entry.get("score") or 0.0),
+                score=float(entry.get("rank_score", entry.get("score")) or 0.0),
                 resource=strongest("resource", sources=("metrics",)),
                 gap=strongest("network", sources=("edges", "traces")),
                 errors=strongest("errors"),

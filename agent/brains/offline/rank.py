@@ -27,6 +27,8 @@ SYMPTOMS = frozenset(
         "weak_rank",
     }
 )
+# The symptoms that place the fault when the ranking ran (see ``locate``).
+LOCATED = frozenset({"ranked", "weak_rank"})
 # Cause kinds, strongest first, with their weight and the category each one implies.
 CAUSES: tuple[tuple[str, float, str], ...] = (
     ("cert_expired", 6.0, "configuration"),
@@ -111,7 +113,9 @@ def rank(
         kinds = {f.kind for f in facts}
         if kinds <= {"old_change", "signal"}:
             continue
-        symptom = sum(f.weight for f in facts if f.kind in SYMPTOMS)
+        # With a ranking, it alone places the fault; the other symptoms are evidence only.
+        placing = LOCATED if where else SYMPTOMS
+        symptom = sum(f.weight for f in facts if f.kind in placing)
         local = sum(_CAUSE[k][0] for k in kinds if k in _CAUSE and k not in REMOTE)
         remote = sum(_CAUSE[k][0] for k in kinds if k in REMOTE)
         links = {f.detail for f in facts if f.kind in REMOTE and f.detail in symptomatic}

@@ -1,0 +1,160 @@
+"""Discovery, blame and ranking of the localisation tool, and how the investigator reads it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from agent.alerts.model import Alert
+from agent.brains.offline import OfflineBrain
+from agent.brains.offline.locate import Located
+from agent.brains.offline.rank import categorise
+from agent.bundle.model import Catalog
+from agent.investigation.state import CallRecord, InvestigationState, Turn
+from tools.localize.blame import blame_gaps
+from tools.localize.combine import rank
+from tools.localize.families import families, kind_of
+from tools.localize.signals import Signal, aspect_of
+
+T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def _signal(component: str, score: float, aspect: str = "latency", z: float = 5.0) -> Signal:
+    return Signal(
+        component,
+        "metrics",
+        f"{aspect} of {component}",
+        score,
+        z,
+        1.0,
+        2.0,
+        T0,
+        "q",
+        aspect,  # type: ignore[arg-type]
+    )
+
+
+def test_family_types_follow_the_exposition_conventions() -> None:
+    assert kind_of("http_server_requests_seconds", ["pod", "quantile"]) == "summary"
+    assert kind_of("http_request_duration_seconds_bucket", ["pod", "le"]) == "histogram"
+    assert kind_of("container_cpu_usage_seconds_total", ["pod"]) == "counter"
+    assert kind_of("container_memory_working_set_bytes", ["pod"]) == "gauge"
+
+
+def test_discovery_keys_families_and_finds_edges_by_label_shape() -> None:
+    found = {
+        f.name: f
+        for f in families(
+            [
+                {
+                    "__name__": "latency_ms",
+                    "source_workload": "a",
+                    "destination_workload": "b",
+                    "reporter": "source",
+                },
+                {
+                    "__name__": "client_seconds_bucket",
+                    "pod": "a-7d9f8b6c5-x2k4j",
+                    "peer": "ext",
+                    "le": "1",
+                },
+                {"__name__": "cpu_total", "pod": "a-7d9f8b6c5-x2k4j"},
+                {"__name__": "kube_pod_info", "pod": "a-7d9f8b6c5-x2k4j"},
+                {"__name__": "req_seconds_sum", "pod": "a-7d9f8b6c5-x2k4j"},
+            ]
+        )
+    }
+    assert set(found) == {"latency_ms", "client_seconds_bucket", "cpu_total"}
+    assert found["latency_ms"].edge() == ("source_workload", "destination_workload")
+    assert found["latency_ms"].reporter == "reporter"
+    assert found["client_seconds_bucket"].edge() == ("pod", "peer")
+    assert found["client_seconds_bucket"].caller_reported
+    assert found["cpu_total"].edge() is None and found["cpu_total"].key == "pod"
+
+
+def test_aspects_come_from_names() -> None:
+    assert aspect_of("container_cpu_usage_seconds_total") == "resource"
+    assert aspect_of("http_server_requests_seconds") == "latency"
+    assert aspect_of("grpc_errors_total") == "errors"
+    assert aspect_of("kube_deployment_spec_replicas") == "other"
+
+
+def test_gaps_blame_the_end_every_slowed_edge_shares() -> None:
+    # Every caller of b sees it slower: b. One caller slower towards all its callees: that caller.
+    assert blame_gaps({"x\0b": 6.0, "y\0b": 5.0, "x\0c": 0.2})["b"][0] == 5.0
+    slow_caller = blame_gaps({"a\0p": 6.0, "a\0q": 7.0, "r\0p": 0.1})
+    assert slow_caller["a"][0] == 6.0 and slow_caller["p"][0] == 0.1
+
+
+def test_a_caller_is_ranked_below_the_callee_that_explains_it() -> None:
+    signals = [_signal("frontend", 9.0), _signal("cart", 6.0, "resource"), _signal("ads", 7.0)]
+    ranked = rank(signals, {("frontend", "cart"), ("frontend", "ads")})
+    # Just below its strongest explaining callee, above the weaker one.
+    assert [r.component for r in ranked] == ["ads", "frontend", "cart"]
+    assert ranked[1].explained_by == "ads"
+    # Without the calls, the strongest signal leads.
+    assert rank(signals)[0].component == "frontend"
+
+
+def test_a_drop_downstream_does_not_explain_a_caller() -> None:
+    signals = [_signal("frontend", 9.0), _signal("cart", 8.0, "resource", z=-8.0)]
+    assert rank(signals, {("frontend", "cart")})[0].component == "frontend"
+
+
+def test_the_category_follows_the_located_evidence() -> None:
+    def located(resource: float, gap: float) -> Located:
+        return Located("svc", 8.0, resource, gap, 0.0)
+
+    assert categorise({"ranked"}, False, located(8.0, 2.0)) == "resource"
+    assert categorise({"ranked"}, False, located(2.0, 8.0)) == "network"
+    assert categorise({"ranked"}, False, located(1.0, 1.0)) == "code"
+    assert categorise({"ranked", "rollout_image"}, False, located(8.0, 1.0)) == "deployment"
+
+
+def _state_with_ranking(score: float) -> InvestigationState:
+    alert = Alert(
+        fingerprint="f" * 16, labels={"alertname": "Slow", "namespace": "shop"}, starts_at=T0
+    )
+    output = (
+        "[rank_components] status: ok\n"
+        f"1. cart: score {score:.1f} (metrics)\n"
+        "   - metrics: latency of cart 1 → 1.2 ↑ (z +1.0, 1.0 against peers) | query: q\n"
+        "2. ads: score 0.5 (metrics)\n"
+    )
+    ranking = [
+        {"component": "cart", "score": score, "rank_score": score, "signals": []},
+        {"component": "ads", "score": 0.5, "rank_score": 0.5, "signals": []},
+    ]
+    record = CallRecord(
+        id="t0_rank", name="rank_components", arguments={}, output=output, data={"ranking": ranking}
+    )
+    others = [
+        CallRecord(id=f"t{i}_x", name="alert_context", arguments={}, status="ok") for i in (1, 2)
+    ]
+    return InvestigationState(
+        id="inv-1",
+        alert=alert,
+        brain="offline",
+        started_at=T0,
+        turns=[Turn(index=0, calls=[record, *others])],
+    )
+
+
+def test_an_inconclusive_ranking_still_gives_open_hypotheses_with_low_confidence() -> None:
+    brain = OfflineBrain(Catalog())
+    turn = brain.final_turn(_state_with_ranking(1.2), "budget", {})
+    submit = turn.calls[-1].arguments
+    assert submit["confidence"] <= 0.2
+    assert submit["summary"].startswith("Inconclusive")
+    calls = brain._conclude(_state_with_ranking(1.2))
+    updates = [c.arguments for c in calls if c.name == "update_hypothesis"]
+    assert updates and all(u["status"] == "open" for u in updates)
+    assert {c.arguments["component"] for c in calls if c.name == "propose_hypothesis"} >= {
+        "cart",
+        "ads",
+    }
+
+
+def test_a_clear_outlier_is_a_supported_conclusion() -> None:
+    calls = OfflineBrain(Catalog())._conclude(_state_with_ranking(9.0))
+    first = next(c.arguments for c in calls if c.name == "update_hypothesis")
+    assert first["status"] == "supported" and first["confidence"] >= 0.5
