@@ -67,6 +67,7 @@ def test_every_backend_tool_reports_missing_backend_as_gap(tool_name: str) -> No
         "log_labels": {},
         "trace_lookup": {},
         "service_graph": {},
+        "rank_components": {},
     }
     result = tool.func(tool.input_model.model_validate(minimal[tool_name]), ctx(Backends()))
     assert result.status == "error"

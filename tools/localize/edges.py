@@ -96,9 +96,38 @@ def _served(
     result: EdgeResult, sides: dict[tuple[str, str, str], dict[str, Scored]], tz: tzinfo | None
 ) -> list[Signal]:
     """Callee-side latency per callee (its strongest incoming edge), normalised by peers."""
+    return _per_callee(
+        result, sides, tz, "callee", "{name} served ({caller} → {callee}, callee side)"
+    )
+
+
+def _seen_by_callers(
+    result: EdgeResult, sides: dict[tuple[str, str, str], dict[str, Scored]], tz: tzinfo | None
+) -> list[Signal]:
+    """Caller-side change of edges with no callee side, blamed on the callee."""
+    one_sided = {k: v for k, v in sides.items() if "callee" not in v}
+    return _per_callee(
+        result,
+        one_sided,
+        tz,
+        "caller",
+        "{name} seen by its caller ({caller} → {callee})",
+        "the callee reports no metric of its own for this call",
+    )
+
+
+def _per_callee(
+    result: EdgeResult,
+    sides: dict[tuple[str, str, str], dict[str, Scored]],
+    tz: tzinfo | None,
+    side: str,
+    title: str,
+    detail: str = "",
+) -> list[Signal]:
+    """Per callee, its strongest incoming edge as ``side`` reports it, normalised by peers."""
     best: dict[tuple[str, str], tuple[Scored, str]] = {}
     for (name, caller, callee), ends in sides.items():
-        item = ends.get("callee")
+        item = ends.get(side)
         if item is None:
             continue
         held = best.get((name, callee))
@@ -113,7 +142,7 @@ def _served(
                 Signal(
                     component=callee,
                     source="edges",
-                    name=f"{name} served ({caller} → {callee}, callee side)",
+                    name=title.format(name=name, caller=caller, callee=callee),
                     score=normalised[callee],
                     z=item.z,
                     before=item.before,
@@ -121,41 +150,7 @@ def _served(
                     started=started_at(item, tz),
                     query=_narrowed(result, item),
                     aspect=aspect_of(result.family.name),
-                )
-            )
-    return out
-
-
-def _seen_by_callers(
-    result: EdgeResult, sides: dict[tuple[str, str, str], dict[str, Scored]], tz: tzinfo | None
-) -> list[Signal]:
-    """Caller-side change of edges with no callee side, blamed on the callee."""
-    best: dict[tuple[str, str], tuple[Scored, str]] = {}
-    for (name, caller, callee), ends in sides.items():
-        item = ends.get("caller")
-        if item is None or "callee" in ends:
-            continue
-        held = best.get((name, callee))
-        if held is None or abs(item.z) > abs(held[0].z):
-            best[(name, callee)] = (item, caller)
-    out = []
-    for name in sorted({n for n, _ in best}):
-        group = {c: v for (n, c), v in best.items() if n == name}
-        normalised = peer_scores({c: s.z for c, (s, _) in group.items()})
-        for callee, (item, caller) in group.items():
-            out.append(
-                Signal(
-                    component=callee,
-                    source="edges",
-                    name=f"{name} seen by its caller ({caller} → {callee})",
-                    score=normalised[callee],
-                    z=item.z,
-                    before=item.before,
-                    after=item.after,
-                    started=started_at(item, tz),
-                    query=_narrowed(result, item),
-                    aspect=aspect_of(result.family.name),
-                    detail="the callee reports no metric of its own for this call",
+                    detail=detail,
                 )
             )
     return out

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pydantic import AwareDatetime, Field
 
 from tools.base import TimeSpan, ToolContext, ToolInput, ToolResult
-from tools.result import envelope, span_text
+from tools.result import envelope, not_configured, span_text
 from tools.summarise.numbers import clock_dt
 from tools.timerange import DURATION_PATTERN, parse_duration
 
@@ -72,6 +72,9 @@ def rank_components(args: RankInput, ctx: ToolContext) -> ToolResult:
     namespaces = sorted(ctx.scope.namespaces)
     selector = 'namespace=~"' + "|".join(namespaces) + '"'
     request = f"rank_components over {{{selector}}} {span_text(span)} anchored on {clock_dt(alert.starts_at)}"
+    backends = ctx.backends
+    if backends.prometheus is None and backends.tempo is None and backends.loki is None:
+        return not_configured("rank_components", "Prometheus, Tempo and Loki", request, span)
     workloads = discover(ctx.backends.kubernetes, namespaces)
     gaps = list(workloads.gaps)
     signals = []

@@ -30,6 +30,7 @@ from tools.summarise.spans import Span, children, critical_path, error_origins, 
 
 from .blame import blame_gaps
 from .robust import peer_scores, robust_z
+from .shares import Evidence, share_signals
 from .signals import Signal
 from .workloads import Workloads
 
@@ -289,49 +290,25 @@ def _deepest(
     request: str,
     moment: datetime,
 ) -> list[Signal]:
+    """Share of traces whose deepest slow span is at each service, before vs after."""
     durations: dict[str, list[float]] = defaultdict(list)
     for spans in before:
         for span in spans:
             durations[f"{span.service}\0{span.name}"].append(span.duration_ms)
     slow = {k: _quantile(v, 0.9) for k, v in durations.items() if len(v) >= MIN_TRACES}
-    counts: dict[str, list[float]] = defaultdict(list)
+
+    def ends(traces: list[list[Span]]) -> list[set[str]]:
+        return [{e} if (e := deepest_slow(t, slow)) else set() for t in traces]
+
     services = {s.service for t in before + after for s in t}
-    for label, traces in (("before", before), ("after", after)):
-        ends = [deepest_slow(t, slow) for t in traces]
-        for service in services:
-            counts[f"{label}\0{service}"] = [1.0 if e == service else 0.0 for e in ends]
-    shares = {
-        s: (sum(counts[f"before\0{s}"]) / len(before), sum(counts[f"after\0{s}"]) / len(after))
-        for s in services
-    }
-    zs = {s: proportion_z(*shares[s], len(before), len(after)) for s in services}
-    normalised = peer_scores(zs)
-    return [
-        Signal(
-            component=workloads.of_name(service),
-            source="traces",
-            name=f"share of slow traces ending at {service} (deepest slow span)",
-            score=normalised[service] if zs[service] > 0 else 0.0,
-            z=zs[service],
-            before=shares[service][0],
-            after=shares[service][1],
-            started=moment,
-            query=request,
-            aspect="latency",
-        )
-        for service in sorted(services)
-    ]
-
-
-def proportion_z(before: float, after: float, n_before: int, n_after: int) -> float:
-    """Two-proportion z statistic of a share that moved from ``before`` to ``after``.
-
-    The pooled share's binomial variance, with half a count added on each side so a share
-    of 0 or 1 (common with a few dozen traces) still has a finite spread.
-    """
-    pooled = (before * n_before + after * n_after + 0.5) / (n_before + n_after + 1)
-    spread = (pooled * (1 - pooled) * (1 / max(n_before, 1) + 1 / max(n_after, 1))) ** 0.5
-    return (after - before) / spread if spread > 0 else 0.0
+    return share_signals(
+        ends(before),
+        ends(after),
+        services,
+        "share of slow traces ending at {} (deepest slow span)",
+        "latency",
+        Evidence(workloads, request, moment),
+    )
 
 
 def origins_of(spans: Sequence[Span]) -> set[str]:
@@ -350,29 +327,15 @@ def _error_origins(
     was = [origins_of(t) for t in before]
     now = [origins_of(t) for t in after]
     services = set().union(*was, *now)
-    if not services:
-        return []  # no span carries an error status: nothing to say, not a zero
-    shares = {
-        s: (sum(s in o for o in was) / len(was), sum(s in o for o in now) / len(now))
-        for s in services
-    }
-    zs = {s: proportion_z(*shares[s], len(was), len(now)) for s in services}
-    normalised = peer_scores(zs)
-    return [
-        Signal(
-            component=workloads.of_name(service),
-            source="traces",
-            name=f"share of traces whose errors begin at {service}",
-            score=normalised[service] if zs[service] > 0 else 0.0,
-            z=zs[service],
-            before=shares[service][0],
-            after=shares[service][1],
-            started=moment,
-            query=request,
-            aspect="errors",
-        )
-        for service in sorted(services)
-    ]
+    # No span carries an error status: there is nothing to say, which is not a zero.
+    return share_signals(
+        was,
+        now,
+        services,
+        "share of traces whose errors begin at {}",
+        "errors",
+        Evidence(workloads, request, moment),
+    )
 
 
 def _median(values: list[float]) -> float:
