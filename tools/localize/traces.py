@@ -102,6 +102,20 @@ def self_times(spans: Sequence[Span]) -> dict[str, list[float]]:
     return out
 
 
+def call_counts(spans: Sequence[Span]) -> dict[str, list[float]]:
+    """Per operation ``service + NUL + span name``, how many calls each of its spans made.
+
+    A code path that changed — an exception thrown half-way, a branch taken on a wrong
+    result — changes how many downstream calls an operation makes, even when no span carries
+    an error status (Nezha's observation: faults shift the *patterns* of events in a trace).
+    """
+    tree = children(spans)
+    out: dict[str, list[float]] = defaultdict(list)
+    for span in spans:
+        out[f"{span.service}\0{span.name}"].append(float(len(tree.get(span.span_id, []))))
+    return out
+
+
 def _union(intervals: list[tuple[int, int]], parent: Span) -> int:
     """Nanoseconds of ``parent`` covered by the union of ``intervals`` (clipped to it)."""
     total = 0
@@ -210,6 +224,9 @@ def localise(
     part.signals += _gap_signals(
         _pool(before, client_gaps), _pool(after, client_gaps), workloads, request, moment
     )
+    part.signals += _pattern_signals(
+        _pool(before, call_counts), _pool(after, call_counts), workloads, request, moment
+    )
     part.signals += _deepest(before, after, workloads, request, moment)
     part.signals += _error_origins(before, after, workloads, request, moment)
     return part
@@ -280,6 +297,39 @@ def _gap_signals(
             detail=why,
         )
         for service, (z, why) in sorted(blamed.items())
+    ]
+
+
+def _pattern_signals(
+    before: dict[str, list[float]],
+    after: dict[str, list[float]],
+    workloads: Workloads,
+    request: str,
+    moment: datetime,
+) -> list[Signal]:
+    """Per service, its operation whose calls per span changed most (either way)."""
+    best: dict[str, tuple[float, str, float, float]] = {}
+    for key in set(before) & set(after):
+        service, operation = key.split("\0", 1)
+        z = robust_z(before[key], after[key])
+        if service not in best or abs(z) > abs(best[service][0]):
+            best[service] = (z, operation, _median(before[key]), _median(after[key]))
+    normalised = peer_scores({s: v[0] for s, v in best.items()})
+    return [
+        Signal(
+            component=workloads.of_name(service),
+            source="traces",
+            name=f"calls made per {operation} span of {service} (median)",
+            score=normalised[service],
+            z=z,
+            before=was,
+            after=now,
+            started=moment,
+            query=request,
+            aspect="errors",
+            detail="the operation's call pattern changed (a code path stopped or started)",
+        )
+        for service, (z, operation, was, now) in sorted(best.items())
     ]
 
 
