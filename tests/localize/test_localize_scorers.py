@@ -12,6 +12,8 @@ from tools.localize.logs import poisson_z
 from tools.localize.onset import alert_signal, onset, run_start
 from tools.localize.robust import ABSOLUTE_FLOOR, peer_scores, robust_z, scale
 from tools.localize.shares import proportion_z
+from tools.localize.traces import call_counts, client_gaps, self_times
+from tools.summarise.spans import Span
 
 NOISY = [10.0, 11.0, 9.0, 10.5, 9.5, 10.0, 10.2, 9.8, 10.1, 9.9]
 
@@ -106,3 +108,20 @@ def test_count_statistics_are_signed_and_finite() -> None:
     assert poisson_z(30, 0.0) == pytest.approx(10.0)  # a new one: bounded like metrics
     assert proportion_z(0.0, 0.5, 30, 30) > 3
     assert abs(proportion_z(0.2, 0.2, 30, 30)) < 1e-9
+
+
+def _span(sid: str, parent: str, service: str, start: int, end: int, kind: str = "SERVER") -> Span:
+    return Span("t", sid, parent, service, f"{service}/op", kind, start * 10**6, end * 10**6)
+
+
+def test_trace_views_self_time_gaps_and_call_patterns() -> None:
+    spans = [
+        _span("a", "", "front", 0, 100),
+        _span("b", "a", "front", 10, 90, "CLIENT"),
+        _span("c", "b", "cart", 20, 40),
+    ]
+    selfs = self_times(spans)
+    assert selfs["front"] == [20.0, 60.0]  # 100 - 80 covered; 80 - 20 covered
+    assert selfs["cart"] == [20.0]
+    assert client_gaps(spans) == {"front\0cart": [60.0]}  # 80 ms client, 20 ms server
+    assert call_counts(spans)["front\0front/op"] == [1.0, 1.0]
