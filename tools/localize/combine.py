@@ -40,6 +40,9 @@ class Ranked:
     signals: tuple[Signal, ...]
     explained_by: str | None = None
     effective: float = 0.0  # the score it is ranked by: at most that of its explaining callee
+    # The strongest rise per aspect over *all* the component's signals (not only the top
+    # ones): what the category is decided from. ``gap`` counts edge and trace gaps only.
+    aspects: dict[str, float] | None = None
 
     @property
     def started(self) -> datetime | None:
@@ -67,9 +70,23 @@ def rank(signals: Iterable[Signal], calls: Iterable[tuple[str, str]] = ()) -> li
                 top.append(item)
             if len(top) == TOP_SIGNALS:
                 break
-        ranked.append(Ranked(component, top[0].score if top else 0.0, tuple(top)))
+        ranked.append(
+            Ranked(component, top[0].score if top else 0.0, tuple(top), aspects=_aspects(items))
+        )
 
     return _explain(ranked, set(calls))
+
+
+def _aspects(signals: list[Signal]) -> dict[str, float]:
+    """Strongest rising score per aspect; caller/callee gaps (edges, traces) as ``gap``."""
+    out: dict[str, float] = {}
+    for signal in signals:
+        if signal.z <= 0:
+            continue
+        is_gap = signal.aspect == "network" and signal.source in ("edges", "traces")
+        key = "gap" if is_gap else signal.aspect
+        out[key] = max(out.get(key, 0.0), round(signal.score, 3))
+    return out
 
 
 def explains(signal: Signal) -> bool:
@@ -116,6 +133,13 @@ def _explain(ranked: list[Ranked], calls: set[tuple[str, str]]) -> list[Ranked]:
         return (-effective[entry.component], -second, entry.component)
 
     return [
-        Ranked(e.component, e.score, e.signals, explained.get(e.component), effective[e.component])
+        Ranked(
+            e.component,
+            e.score,
+            e.signals,
+            explained.get(e.component),
+            effective[e.component],
+            e.aspects,
+        )
         for e in sorted(ranked, key=order)
     ]

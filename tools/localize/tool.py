@@ -129,6 +129,7 @@ def rank_components(args: RankInput, ctx: ToolContext) -> ToolResult:
                 "started": clock_dt(e.started) if e.started else None,
                 "sources": e.sources,
                 "explained_by": e.explained_by,
+                "aspects": e.aspects or {},
                 "signals": [s.facts() for s in e.signals],
             }
             for e in ranking[: args.limit]

@@ -44,26 +44,18 @@ def ranking(turns: list[list[CallRecord]]) -> list[Located]:
     for entry in found[-1].data.get("ranking") or []:
         if not isinstance(entry, dict):
             continue
-        signals = [s for s in entry.get("signals") or [] if isinstance(s, dict)]
+        raw = entry.get("aspects")
+        aspects: dict[str, object] = raw if isinstance(raw, dict) else {}
 
-        def strongest(
-            *aspects: str, sources: tuple[str, ...] = (), signals: list[dict[str, object]] = signals
-        ) -> float:
-            return max(
-                (
-                    float(str(s.get("score") or 0.0))
-                    for s in signals
-                    if s.get("aspect") in aspects and (not sources or s.get("source") in sources)
-                ),
-                default=0.0,
-            )
+        def strongest(*names: str, aspects: dict[str, object] = aspects) -> float:
+            return max((float(str(aspects.get(n) or 0.0)) for n in names), default=0.0)
 
         out.append(
             Located(
                 component=str(entry.get("component")),
                 score=float(entry.get("rank_score", entry.get("score")) or 0.0),
-                resource=strongest("resource", sources=("metrics",)),
-                gap=strongest("network", sources=("edges", "traces")),
+                resource=strongest("resource"),
+                gap=strongest("gap"),
                 errors=strongest("errors"),
             )
         )
