@@ -21,6 +21,7 @@ BUNDLE = next(p for p in bundle_params() if p.values[0] == "checkout-5xx-0412")
 
 READ_ONLY_TOOLS = {
     "alert_context",
+    "rank_components",
     "query_metrics",
     "list_metrics",
     "query_logs",

@@ -83,6 +83,8 @@ def calls(alert: Alert) -> list[tuple[str, dict[str, Any]]]:
         ("service_graph", {}),
         ("log_labels", {}),
         ("log_labels", {"namespace": ns, "label": "app"}),
+        ("rank_components", {}),
+        ("rank_components", {"lookback": "1h", "limit": 3}),
     ]
 
 
