@@ -43,7 +43,7 @@ def closed_port_url() -> str:
 def test_catalog_names_docstrings_and_schemas() -> None:
     tools = all_tools()
     names = [t.name for t in tools]
-    assert len(names) == len(set(names)) == 10
+    assert len(names) == len(set(names)) == 11
     for tool in tools:
         assert len(tool.description) > 80, tool.name
         schema = tool.schema()
