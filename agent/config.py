@@ -203,6 +203,8 @@ class ServerSettings(BaseModel):
     pagerduty_secrets: list[str] = Field(default_factory=list, repr=False)
     # Bearer token -> approver identity; kept apart from every webhook credential.
     approver_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
+    # Bearer token -> viewer identity: may read investigations, reports, metrics and the console.
+    viewer_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
     executor_kubeconfig: Path | None = None
     executor_context: str | None = None
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

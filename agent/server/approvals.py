@@ -128,6 +128,14 @@ def _rejected(remediation_id: str, previous: dict[str, Any]) -> RemediationAbort
     )
 
 
+def _no_prompt(text: str) -> str:
+    raise AssertionError("a preview never asks for a confirmation")
+
+
+def _no_output(text: str) -> None:
+    raise AssertionError("a preview never says anything")
+
+
 class Approvals:
     """The approve and reject endpoints' logic."""
 
@@ -202,6 +210,43 @@ class Approvals:
             "request": {"method": outcome.action.method, "path": outcome.action.path},
             "shown": said,
         }
+
+    def decisions(self, report: Report | None) -> dict[str, dict[str, Any] | None]:
+        """Each proposal's recorded approval or rejection (``None`` while undecided)."""
+        if report is None:
+            return {}
+        return {
+            r.id: self._reports.decision(report.investigation_id, r.id) for r in report.remediations
+        }
+
+    def preview(self, investigation_id: str, remediation_id: str, approver: str) -> dict[str, Any]:
+        """The exact request an approval would send now, and what to type; nothing is sent.
+
+        Raises:
+            ApiError: as ``approve``; a decided remediation is 409.
+        """
+        report = self._report(investigation_id)
+        remediation = report.remediation(remediation_id)
+        previous = self._reports.decision(investigation_id, remediation_id)
+        if previous is not None and previous["decision"] == "rejected":
+            raise ApiError(409, str(_rejected(remediation_id, previous)))
+        if self._executor_factory is None:
+            raise ApiError(
+                503, "no executor configured: set server.executor_kubeconfig (write credentials)"
+            )
+        request = ApprovalRequest(investigation_id, remediation_id, approver)
+        try:
+            with self._executor_factory() as executor:
+                gate = Gate(self._reports, self._audit, executor, _no_prompt, _no_output,
+                            self._clock)  # fmt: skip
+                action = gate.preview(request)
+        except ConfigError as error:
+            raise ApiError(404 if remediation is None else 400, str(error)) from None
+        except RemediationAborted as error:
+            raise ApiError(409, str(error)) from None
+        assert remediation is not None  # the gate found it
+        target = remediation.target
+        return {"request": action.show(), "confirm": f"{target.namespace}/{target.name}"}
 
     def reject(
         self, investigation_id: str, remediation_id: str, approver: str, reason: str

@@ -96,8 +96,9 @@ def test_sigkill_mid_investigation_resumes_after_restart(
                      "tempo_url": endpoints.tempo, "alertmanager_url": endpoints.alertmanager,
                      "kubeconfig": str(endpoints.kubeconfig)},
         "server": {"alertmanager_tokens": [TOKEN], "grafana_secret": "g", "pagerduty_secrets": ["p"],
-                   "db_path": str(db)},
+                   "db_path": str(db), "viewer_tokens": {"viewer-t": "viewer"}},
     }))  # fmt: skip
+    viewer = {"Authorization": "Bearer viewer-t"}
     port = _free_port()
     log = tmp_path / "serve.log"
     with _serve(config, port, log) as process:
@@ -119,10 +120,9 @@ def test_sigkill_mid_investigation_resumes_after_restart(
             60,
             log.read_text,
         )
-        inv = httpx2.get(f"http://127.0.0.1:{port}/investigations", timeout=5).json()[
-            "investigations"
-        ][0]
-        report = httpx2.get(f"http://127.0.0.1:{port}/investigations/{inv['id']}", timeout=5).json()
+        base = f"http://127.0.0.1:{port}/investigations"
+        inv = httpx2.get(base, headers=viewer, timeout=5).json()["investigations"][0]
+        report = httpx2.get(f"{base}/{inv['id']}", headers=viewer, timeout=5).json()
     assert inv["status"] == "done" and report["report"]["status"] == "complete", log.read_text()
     asked = Counter(int(x) for x in (tmp_path / "brain-turns.log").read_text().split())
     # Turns completed before the kill were never asked for again; the one in flight may be.
