@@ -94,8 +94,8 @@ def test_investigation_shows_chart_evidence_and_queries(page: Any, console: Cons
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "investigation.png"), full_page=True)
     page.screenshot(path=str(ARTIFACTS / "investigation-top.png"))
-    first.scroll_into_view_if_needed()
-    page.screenshot(path=str(ARTIFACTS / "investigation-chart.png"))
+    charted = page.locator(".evidence", has=page.locator("svg.chart")).first
+    charted.screenshot(path=str(ARTIFACTS / "evidence-chart.png"))
 
 
 def _review(page: Any, console: Console) -> str:
