@@ -73,3 +73,16 @@ def test_viewer_tokens_must_be_their_own(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         build_server(settings(tmp_path, **extra), CountingRunner())
+
+
+def test_serve_refuses_half_a_tls_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agent.cli.serve import main
+
+    cert = tmp_path / "cert.pem"
+    cert.write_text("not used")
+    assert main(["--tls-cert", str(cert), "--port", "0"]) == 2
+    assert "--tls-cert and --tls-key go together" in capsys.readouterr().err
+    assert main(["--tls-cert", str(cert), "--tls-key", str(tmp_path / "no.pem")]) == 2
+    assert "no.pem does not exist" in capsys.readouterr().err
