@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from polling import wait_for
 
 from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.alerts.model import Alert
@@ -168,16 +168,6 @@ class Console:
     def writes(self) -> list[dict[str, Any]]:
         """Write requests the Kubernetes replay received so far."""
         return self.env.recorded_writes
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @contextmanager

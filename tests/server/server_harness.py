@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from polling import wait_for as wait_for  # the server tests import it from here
 from starlette.testclient import TestClient
 
 from agent.alerts.model import Alert
@@ -157,13 +158,3 @@ def admit(store: Store, alert: Alert, cooldown: float = 3600, queue_bound: int =
     )
     assert admission.investigation_id is not None, admission
     return admission.investigation_id
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"condition not met within {timeout}s")

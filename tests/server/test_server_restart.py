@@ -13,16 +13,15 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx2
 import pytest
 import yaml
+from polling import wait_for
 
 from agent.replay.environment import ReplayEnvironment
 
@@ -51,7 +50,7 @@ def _serve(config: Path, port: int, log: Path) -> Iterator[subprocess.Popen[byte
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
     try:
-        _wait(lambda: _healthy(port), 120, lambda: log.read_text())
+        wait_for(lambda: _healthy(port), 120, lambda: log.read_text())
         yield process
     finally:
         if process.poll() is None:
@@ -64,16 +63,6 @@ def _healthy(port: int) -> bool:
         return httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
     except httpx2.HTTPError:
         return False
-
-
-def _wait(predicate: Callable[[], Any], timeout: float, explain: Callable[[], str] = str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s: {explain()}")
 
 
 def _row(db: Path) -> tuple[str, int] | None:
@@ -106,7 +95,7 @@ def test_sigkill_mid_investigation_resumes_after_restart(
                              content=json.dumps(env.bundle.alert_payload).encode(),
                              headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)  # fmt: skip
         assert answer.status_code == 200, answer.text
-        _wait(lambda: (r := _row(db)) and r[0] == "running" and r[1] >= 2, 120, log.read_text)
+        wait_for(lambda: (r := _row(db)) and r[0] == "running" and r[1] >= 2, 120, log.read_text)
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     status, completed = _row(db)  # type: ignore[misc]
@@ -115,7 +104,7 @@ def test_sigkill_mid_investigation_resumes_after_restart(
 
     port = _free_port()  # a fresh one: another test may have taken the old one meanwhile
     with _serve(config, port, log):
-        _wait(
+        wait_for(
             lambda: (r := _row(db)) and r[0] in ("done", "failed", "awaiting_approval"),
             60,
             log.read_text,

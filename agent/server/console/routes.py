@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
 
@@ -171,28 +172,32 @@ async def review(request: Request, investigation_id: str, remediation_id: str) -
 async def approve(request: Request, investigation_id: str, remediation_id: str) -> Response:
     """Approve through the gate: the typed confirmation must be the target's namespace/name."""
     who, form = await _decider(request)
-    principal, server = who[0], _server(request)
-    try:
-        outcome = await run_in_threadpool(
-            server.approvals.approve,
-            investigation_id, remediation_id, principal.name, form.get("confirm", ""), False,
-        )  # fmt: skip
-    except ApiError as error:
-        return pages.error(request, error.status, str(error), back=_back(investigation_id))
-    return _page(request, who, "decided.html", investigation_id=investigation_id,
-                 remediation_id=remediation_id, outcome=outcome)  # fmt: skip
+    approvals = _server(request).approvals
+    confirm = form.get("confirm", "")  # the console never dry-runs: the page showed the request
+    return await _decided(request, who, investigation_id, remediation_id,
+                          lambda: approvals.approve(investigation_id, remediation_id, who[0].name, confirm, False))  # fmt: skip
 
 
 @router.post(_REMEDIATION + "/reject")
 async def reject(request: Request, investigation_id: str, remediation_id: str) -> Response:
     """Reject a proposal; it can then never be approved."""
     who, form = await _decider(request)
-    principal, server = who[0], _server(request)
+    approvals = _server(request).approvals
+    reason = form.get("reason", "")
+    return await _decided(request, who, investigation_id, remediation_id,
+                          lambda: approvals.reject(investigation_id, remediation_id, who[0].name, reason))  # fmt: skip
+
+
+async def _decided(
+    request: Request,
+    who: tuple[Principal, Session | None],
+    investigation_id: str,
+    remediation_id: str,
+    decide: Callable[[], dict[str, Any]],
+) -> Response:
+    # Run the decision off the event loop; show what the gate did, or why it refused.
     try:
-        outcome = await run_in_threadpool(
-            server.approvals.reject,
-            investigation_id, remediation_id, principal.name, form.get("reason", ""),
-        )  # fmt: skip
+        outcome = await run_in_threadpool(decide)
     except ApiError as error:
         return pages.error(request, error.status, str(error), back=_back(investigation_id))
     return _page(request, who, "decided.html", investigation_id=investigation_id,
