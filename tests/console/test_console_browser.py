@@ -20,6 +20,7 @@ from console_harness import (
     HOSTILE_LINK,
     VIEWER_TOKEN,
     Console,
+    replayed_alert,
     running_console,
 )
 from incidents import INCIDENTS
@@ -194,3 +195,15 @@ def test_a_viewer_cannot_approve(page: Any, console: Console) -> None:
     login(page, console, VIEWER_TOKEN, f"/ui/investigations/{console.replayed}/remediations/R1")
     assert page.locator("#approve").count() == 0
     assert "Only approvers" in page.inner_text("main")
+
+
+def test_the_list_shows_new_investigations_without_a_reload(page: Any, console: Console) -> None:
+    login(page, console, VIEWER_TOKEN)
+    page.evaluate("window.notReloaded = true")
+    alert = replayed_alert(console.env).model_copy(
+        update={"fingerprint": "live0000000000001", "labels": {
+            **replayed_alert(console.env).labels, "alertname": "LiveUpdateCheck"}}
+    )  # fmt: skip
+    assert console.server.store.admit(alert, 3600, 100).outcome == "created"
+    page.locator("tbody#rows tr", has_text="LiveUpdateCheck").wait_for(timeout=20_000)
+    assert page.evaluate("window.notReloaded") is True
