@@ -186,6 +186,23 @@ class ReplaySettings(BaseModel):
         return shutil.which(configured)
 
 
+class ConsoleSettings(BaseModel):
+    """The web console: where evidence links lead (Grafana Explore, when configured)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grafana_url: str | None = None  # e.g. https://grafana.example.com
+    # Data source uid per backend ("prometheus", "loki") for Explore links to each query.
+    grafana_datasources: dict[Literal["prometheus", "loki"], str] = Field(default_factory=dict)
+
+    @field_validator("grafana_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"grafana_url must be an http(s) URL, got {value!r}")
+        return value.rstrip("/") if value else value
+
+
 class ServerSettings(BaseModel):
     """``agent serve``: webhook credentials, approvers, limits and where investigations live."""
 
@@ -231,6 +248,7 @@ class ServerSettings(BaseModel):
     # Investigations one payload without a group key (each alert its own group) may start.
     max_investigations_per_payload: int = Field(default=5, ge=1)
     db_path: Path | None = None  # default: <state_dir>/server.db
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
 
 class TelemetrySettings(BaseModel):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any, TypeVar
 
@@ -33,6 +33,7 @@ from .answers import ERROR_ANSWERS, error
 from .approvals import ApiError, Approvals
 from .auth import AuthFailure, approver_identity
 from .console import Denied, SecurityHeaders, console_router, denied
+from .console.explore import Explore
 from .intake import Intake
 from .metrics import Metrics
 from .payloads import BadPayload
@@ -71,6 +72,7 @@ class Server:
     access: Access
     outbox: Outbox | None = None
     slack: SlackInteractions | None = None
+    explore: Explore = field(default_factory=Explore)
 
 
 class MarkdownResponse(PlainTextResponse):

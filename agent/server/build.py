@@ -18,6 +18,7 @@ from .access import Access
 from .app import Server
 from .approvals import Approvals, ExecutorFactory
 from .auth import check_approver_tokens, webhook_verifiers
+from .console.explore import Explore
 from .intake import Intake
 from .metrics import Metrics
 from .rate_limits import RateLimit
@@ -119,4 +120,5 @@ def build_server(
         outbox=outbox,
         slack=slack,
         access=Access(server_settings.viewer_tokens, server_settings.approver_tokens, clock),
+        explore=Explore.of(server_settings.console),
     )

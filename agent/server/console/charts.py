@@ -38,7 +38,8 @@ class SeriesChart:
     change_after: float | None
 
 
-def _instant(text: Any) -> float | None:
+def parse_instant(text: Any) -> float | None:
+    """Epoch seconds of an ISO-8601 instant (UTC when it names no zone), else ``None``."""
     if not isinstance(text, str):
         return None
     try:
@@ -83,10 +84,10 @@ def series_charts(data: Mapping[str, Any]) -> list[SeriesChart]:
             SeriesChart(
                 labels={str(k): str(v) for k, v in labels.items()},
                 points=points,
-                window_start=_instant(window.get("start")),
+                window_start=parse_instant(window.get("start")),
                 baseline_mean=_number(item.get("baseline_mean")),
                 window_mean=_number(item.get("window_mean")),
-                change_at=_instant(change.get("at")),
+                change_at=parse_instant(change.get("at")),
                 change_before=_number(change.get("before")),
                 change_after=_number(change.get("after")),
             )

@@ -138,7 +138,7 @@ async def investigation(request: Request, investigation_id: str) -> Response:
     if row is None:
         return pages.error(request, 404, f"no investigation {investigation_id!r}")
     decisions = await run_in_threadpool(server.approvals.decisions, row.report)
-    hypotheses = hypothesis_views(row.report, row.state) if row.report else []
+    hypotheses = hypothesis_views(row.report, row.state, server.explore) if row.report else []
     return _page(request, who, "investigation.html", row=row, report=row.report,
                  hypotheses=hypotheses, decisions=decisions)  # fmt: skip
 

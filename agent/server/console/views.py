@@ -19,6 +19,7 @@ from agent.report.model import Evidence, Report
 
 from ..store import InvestigationRow
 from .charts import pick, render, series_charts
+from .explore import Explore
 
 # The statuses the list filters by: the store's, plus "partial" (finished without a conclusion
 # the loop could stand behind, e.g. a budget ran out).
@@ -121,6 +122,7 @@ class EvidenceView:
 
     item: Evidence
     chart: Markup | None
+    explore: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +134,13 @@ class HypothesisView:
     evidence: list[EvidenceView] = field(default_factory=list)
 
 
-def hypothesis_views(report: Report, state: InvestigationState | None) -> list[HypothesisView]:
-    """The report's hypotheses, best first, each evidence item charted when it can be."""
+def hypothesis_views(
+    report: Report, state: InvestigationState | None, explore: Explore | None = None
+) -> list[HypothesisView]:
+    """The report's hypotheses, best first, each evidence item charted when it can be.
+
+    With ``explore``, an item whose query Grafana can re-run links to it in Explore.
+    """
     records = {}
     if state is not None:
         records = {call.id: call for turn in state.turns for call in turn.calls}
@@ -146,7 +153,10 @@ def hypothesis_views(report: Report, state: InvestigationState | None) -> list[H
             if record is not None and record.id not in cache:
                 cache[record.id] = series_charts(record.data)
             chart = pick(cache.get(evidence.tool_call_id, []), evidence.quote)
-            items.append(EvidenceView(evidence, render(chart) if chart is not None else None))
+            link = None
+            if explore is not None and record is not None and state is not None:
+                link = explore.link(record, state.alert.starts_at)
+            items.append(EvidenceView(evidence, render(chart) if chart else None, link))
         views.append(HypothesisView(rank, hypothesis, items))
     return views
 
