@@ -10,6 +10,8 @@ function pollRows() {
     if (document.hidden) return;
     try {
       const answer = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      // A redirect means the session ended: reload, which shows the login form.
+      if (answer.redirected) { window.location.reload(); return; }
       if (answer.ok) body.innerHTML = await answer.text();  // server-rendered, escaped rows
     } catch (error) {
       // Offline for a moment: keep the rows we have.
