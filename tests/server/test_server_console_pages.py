@@ -163,6 +163,10 @@ def test_decisions_need_the_csrf_token_and_an_approver(
     refused = client.post(f"{url}/reject", data={"reason": "x", "csrf": viewer_csrf})
     assert refused.status_code == 403 and "viewer" in refused.text
     assert server.approvals.decisions(server.store.get(inv).report)["R1"] is None  # type: ignore[union-attr]
+    refused = server.store.audit_records("approval_refused")
+    assert [(r["who"], "CSRF" in r["reason"]) for r in refused] == [
+        ("alice", True), ("alice", True), ("alice", True), ("bob", False)
+    ]  # fmt: skip
     # With the token, the same gate as the API answers (no executor configured here: 503).
     _, csrf = _login(client, APPROVER_TOKEN)
     gate = client.post(f"{url}/approve", data={"confirm": "shop/checkout", "csrf": csrf})

@@ -90,12 +90,17 @@ async def _decider(
 ) -> tuple[tuple[Principal, Session | None], dict[str, str]]:
     who = principal, session = _identify(request)
     form = await _form(request)
+    refusal = None
     if session is not None and not csrf_matches(session, form.get("csrf")):
-        raise Denied(pages.error(request, 403, "the form's CSRF token is missing or stale; "
-                                  "reload the page and try again"))  # fmt: skip
-    if not principal.may_decide:
-        raise Denied(pages.error(request, 403, f"{principal.name} is a viewer; only approvers "
-                                  "(server.approver_tokens) may approve or reject"))  # fmt: skip
+        refusal = "the form's CSRF token is missing or stale; reload the page and try again"
+    elif not principal.may_decide:
+        refusal = (f"{principal.name} is a viewer; only approvers (server.approver_tokens) "
+                   "may approve or reject")  # fmt: skip
+    if refusal is not None:
+        # Audited like the API's refused approvals: who tried, and why it was refused.
+        await run_in_threadpool(_server(request).store.audit, "approval_refused",
+                                reason=refusal, who=principal.name, path=request.url.path)  # fmt: skip
+        raise Denied(pages.error(request, 403, refusal))
     return who, form
 
 
