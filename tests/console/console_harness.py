@@ -9,6 +9,7 @@ and hostile series labels) to check that the pages render it inert.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -81,14 +82,26 @@ def replayed_alert(env: ReplayEnvironment) -> Alert:
 
 def hostile_investigation(server: Server, now: datetime) -> str:
     """Store a finished investigation whose telemetry tries to run script in the page."""
-    alert = Alert(
-        fingerprint="hostile0000000001",
-        labels={"alertname": "HostileTelemetry", "namespace": "shop", "severity": "page"},
-        annotations={"runbook_url": HOSTILE_LINK, "description": HOSTILE_LINE},
-        starts_at=now - timedelta(minutes=20),
+    # Delivered as an Alertmanager webhook: the annotations go through the real intake.
+    item = {
+        "status": "firing",
+        "labels": {"alertname": "HostileTelemetry", "namespace": "shop", "severity": "page"},
+        "annotations": {"runbook_url": HOSTILE_LINK, "description": HOSTILE_LINE},
+        "startsAt": (now - timedelta(minutes=20)).isoformat(),
+        "endsAt": "0001-01-01T00:00:00Z",
+        "fingerprint": "hostile0000000001",
+    }
+    body = {"version": "4", "groupKey": "{}:{}", "status": "firing", "receiver": "agent",
+            "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
+            "externalURL": "http://alertmanager", "alerts": [item]}  # fmt: skip
+    answer = server.intake.handle(
+        "alertmanager", {"authorization": f"Bearer {AM_TOKEN}"}, json.dumps(body).encode()
     )
-    inv = server.store.admit(alert, 3600, 100).investigation_id
-    assert inv is not None
+    assert answer.status == 200, answer.body
+    (inv,) = answer.body["investigations"]
+    row = server.store.get(inv)
+    assert row is not None and row.alert.annotations["runbook_url"] == HOSTILE_LINK
+    alert = row.alert
     t0 = int((now - timedelta(minutes=30)).timestamp())
     points = [[t0 + 60 * i, 0.01 if i < 15 else 0.4] for i in range(30)]
     record = CallRecord(
