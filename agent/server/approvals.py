@@ -177,7 +177,9 @@ class Approvals:
         said: list[str] = []
         request = ApprovalRequest(investigation_id, remediation_id, approver, dry_run)
         limits = lambda: self._check_rate_limits(investigation_id, remediation_id, dry_run)  # noqa: E731
-        with self._gate(report, remediation_id, lambda prompt: confirm, said.append, limits) as gate:
+        with self._gate(
+            report, remediation_id, lambda prompt: confirm, said.append, limits
+        ) as gate:
             outcome = gate.approve(request)
         self._store.audit("remediation_approved", investigation_id=investigation_id,
                           remediation_id=remediation_id, approver=approver, decision=outcome.decision)  # fmt: skip

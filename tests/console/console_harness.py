@@ -42,6 +42,7 @@ from agent.report.model import (
 )
 from agent.server.app import Server, create_app
 from agent.server.build import build_server
+from agent.server.store import Limits
 from agent.server.workers import Job, Runner, run_job
 from policies.load import default_policy_path, load_policy
 from tools.clients import Backends
@@ -162,6 +163,15 @@ def hostile_investigation(server: Server, now: datetime) -> str:
     return inv
 
 
+def admit(server: Server, alert: Alert) -> str:
+    """Admit one alert as its own group, as a payload without a group key would; its id."""
+    (admission,) = server.store.admit(
+        [alert], f"alert:{alert.fingerprint}", "test:", Limits(3600, 100, 100)
+    )
+    assert admission.investigation_id is not None, admission
+    return admission.investigation_id
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -204,8 +214,7 @@ def running_console(env: ReplayEnvironment, state_dir: Path) -> Iterator[Console
         executor=lambda: Executor.from_kubeconfig(Path(kubeconfig)),
     )
     hostile = hostile_investigation(server, env.bundle.now)
-    replayed = server.store.admit(replayed_alert(env), 3600, 100).investigation_id
-    assert replayed is not None
+    replayed = admit(server, replayed_alert(env))
     port = free_port()
     config = uvicorn.Config(create_app(server), host="127.0.0.1", port=port, log_level="warning")
     uv = uvicorn.Server(config)

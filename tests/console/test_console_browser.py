@@ -20,6 +20,7 @@ from console_harness import (
     HOSTILE_LINK,
     VIEWER_TOKEN,
     Console,
+    admit,
     replayed_alert,
     running_console,
 )
@@ -204,6 +205,6 @@ def test_the_list_shows_new_investigations_without_a_reload(page: Any, console: 
         update={"fingerprint": "live0000000000001", "labels": {
             **replayed_alert(console.env).labels, "alertname": "LiveUpdateCheck"}}
     )  # fmt: skip
-    assert console.server.store.admit(alert, 3600, 100).outcome == "created"
+    admit(console.server, alert)
     page.locator("tbody#rows tr", has_text="LiveUpdateCheck").wait_for(timeout=20_000)
     assert page.evaluate("window.notReloaded") is True

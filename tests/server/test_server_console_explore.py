@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import server_payloads as p
 from pydantic import ValidationError
-from server_harness import CountingRunner, running, settings
+from server_harness import CountingRunner, admit, running, settings
 
 from agent.alerts.model import alert_from_alertmanager
 from agent.config import ConsoleSettings
@@ -69,8 +69,7 @@ def test_the_investigation_page_links_evidence_to_explore(tmp_path: Path) -> Non
     console = {"grafana_url": "https://grafana.example", "grafana_datasources": {"loki": "l"}}
     with running(settings(tmp_path, console=console), CountingRunner(), start_workers=False) as (client, server):  # fmt: skip
         alert = alert_from_alertmanager(p.am_alert())
-        inv = server.store.admit(alert, 3600, 10).investigation_id
-        assert inv is not None
+        inv = admit(server.store, alert)
         record = CallRecord(id="c1", name="query_logs", arguments={"query": '{app="x"} |= "<b>"'})
         state = InvestigationState(id=inv, alert=alert, brain="s", started_at=START,
                                    turns=[Turn(index=0, calls=[record])])  # fmt: skip

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 import server_payloads as p
-from server_harness import APPROVER_TOKEN, VIEWER_TOKEN, CountingRunner, running, settings
+from server_harness import APPROVER_TOKEN, VIEWER_TOKEN, CountingRunner, admit, running, settings
 from starlette.testclient import TestClient
 
 from agent.alerts.model import alert_from_alertmanager
@@ -82,8 +82,7 @@ def _report(inv: str) -> Report:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Server, str]]:
     config = settings(tmp_path_factory.mktemp("console"))
     with running(config, CountingRunner(), start_workers=False, viewer_session=False) as (client, server):  # fmt: skip
-        inv = server.store.admit(alert_from_alertmanager(p.am_alert()), 3600, 10).investigation_id
-        assert inv is not None
+        inv = admit(server.store, alert_from_alertmanager(p.am_alert()))
         server.store.finish(inv, _report(inv))
         yield client, server, inv
 

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 import server_payloads as p
-from server_harness import AM_AUTH, APPROVER_TOKEN, VIEWER, CountingRunner, running, settings
+from server_harness import (
+    AM_AUTH,
+    APPROVER_TOKEN,
+    VIEWER,
+    CountingRunner,
+    admit,
+    running,
+    settings,
+)
 from starlette.testclient import TestClient
 
 from agent.alerts.model import alert_from_alertmanager
@@ -22,8 +30,7 @@ READS = ["/investigations", "/investigations/{inv}", "/investigations/{inv}/repo
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
     config = settings(tmp_path_factory.mktemp("reads"))
     with running(config, CountingRunner(), start_workers=False, viewer_session=False) as (client, server):  # fmt: skip
-        inv = server.store.admit(alert_from_alertmanager(p.am_alert()), 3600, 10).investigation_id
-        assert inv is not None
+        inv = admit(server.store, alert_from_alertmanager(p.am_alert()))
         yield client, inv
 
 

@@ -26,6 +26,7 @@ from tools.summarise.numbers import clock_dt
 
 from ..app import create_app
 from ..build import build_server
+from ..store import Limits
 from ..workers import Job
 
 _TOKEN = "bench-viewer"
@@ -66,7 +67,8 @@ def measure_page(items: int = 30, repeats: int = 20) -> dict[str, Any]:
         try:
             alert = Alert(fingerprint="bench", labels={"alertname": "Bench", "namespace": "b"},
                           starts_at=_NOW - timedelta(minutes=40))  # fmt: skip
-            inv = server.store.admit(alert, 0, 10).investigation_id
+            (admitted,) = server.store.admit([alert], "bench", "bench:", Limits(0, 10, 10))
+            inv = admitted.investigation_id
             assert inv is not None
             records = [_record(i) for i in range(items)]
             server.store.save_step(InvestigationState(
