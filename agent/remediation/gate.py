@@ -111,7 +111,8 @@ class Gate:
     def preview(self, request: ApprovalRequest) -> PlannedAction:
         """The exact request ``approve`` would send now, after the same checks; sends nothing.
 
-        Only reads the live Deployment (and its ReplicaSets for a rollback); records nothing.
+        Only reads the live Deployment (and its ReplicaSets for a rollback) and records no
+        decision; like ``approve``, it settles (once) an earlier approval that crashed mid-write.
 
         Raises:
             ConfigError: unknown investigation or remediation, or a manual step.

@@ -10,6 +10,7 @@ work — SQLite, the gate — runs in the thread pool so the event loop keeps an
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class Server:
     outbox: Outbox | None = None
     slack: SlackInteractions | None = None
     explore: Explore = field(default_factory=Explore)
+    clock: Callable[[], float] = time.time  # the store's clock: ages in the console
 
 
 class MarkdownResponse(PlainTextResponse):

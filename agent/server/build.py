@@ -121,4 +121,5 @@ def build_server(
         slack=slack,
         access=Access(server_settings.viewer_tokens, server_settings.approver_tokens, clock),
         explore=Explore.of(server_settings.console),
+        clock=clock,
     )

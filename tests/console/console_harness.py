@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -207,11 +208,15 @@ def running_console(env: ReplayEnvironment, state_dir: Path) -> Iterator[Console
         ),
         state_dir=state_dir,
     )
+    # The server runs on the recording's clock, as production runs on the cluster's: proposal
+    # expiry and ages compare against the time the incident was recorded.
+    began, recorded = time.monotonic(), env.bundle.now.timestamp()
     server = build_server(
         settings,
         replay_runner(env),
         allow_unauthenticated=True,
         executor=lambda: Executor.from_kubeconfig(Path(kubeconfig)),
+        clock=lambda: recorded + (time.monotonic() - began),
     )
     hostile = hostile_investigation(server, env.bundle.now)
     replayed = admit(server, replayed_alert(env))

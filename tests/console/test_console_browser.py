@@ -166,7 +166,7 @@ def test_approve_by_typing_the_target_sends_exactly_the_request(
     ] == [_expected_rollback(console)]
     assert sent[0].content_type.startswith("application/json-patch+json")
     audit = AuditLog(Path(console.server.store.path).parent / "audit.jsonl").records()
-    applied = [r for r in audit if r["decision"] == "applied"]
+    applied = [r for r in audit if r.get("decision") == "applied"]
     assert [(r["approver"], r["remediation_id"]) for r in applied] == [("alice", "R1")]
     # Single use: the same page again refuses (nothing more is sent).
     page.goto(f"{console.url}/ui/investigations/{console.replayed}/remediations/R1")

@@ -10,7 +10,6 @@ identity are the same as ``agent approve``'s; the approver is the session's, nev
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
@@ -118,7 +117,7 @@ async def investigations(
     """The investigations list."""
     who = _identify(request)
     rows = await run_in_threadpool(_server(request).store.search, None, None, _LIST_LIMIT)
-    shown = list_rows(rows, time.time(), status or None, namespace or None)
+    shown = list_rows(rows, _server(request).clock(), status or None, namespace or None)
     return _page(request, who, "list.html", rows=shown, filters=FILTERS, status=status or "",
                  namespace=namespace or "", namespaces=namespaces(rows))  # fmt: skip
 
@@ -130,7 +129,7 @@ async def investigation_rows(
     """The list's rows alone, for the page's live update."""
     _identify(request)
     rows = await run_in_threadpool(_server(request).store.search, None, None, _LIST_LIMIT)
-    shown = list_rows(rows, time.time(), status or None, namespace or None)
+    shown = list_rows(rows, _server(request).clock(), status or None, namespace or None)
     return pages.render(request, "rows.html", 200, rows=shown)
 
 
