@@ -21,10 +21,14 @@ from agent.report.model import (
     AlertRef,
     Evidence,
     Hypothesis,
+    NextStep,
+    Ownership,
     Precondition,
     Remediation,
     Report,
     RootCause,
+    Severity,
+    StatusPage,
     Target,
 )
 from agent.server.access import SESSION_COOKIE
@@ -73,6 +77,24 @@ def _report(inv: str) -> Report:
                 precondition=Precondition(resource_version="5"),
             )
         ],
+        severity=Severity(level="SEV-2", reason="5% of checkouts fail"),
+        ownership=Ownership(team="team-checkout", kind="service", reason="its rollout"),
+        next_steps=[
+            NextStep(
+                action="Check the rollout",
+                kind="kubectl",
+                command="kubectl -n shop rollout history deploy/checkout",
+                expected="revision 12 at the onset",
+                link="javascript:alert(2)",
+            )
+        ],
+        data_needed=["traces of the failing requests"],
+        status_page=StatusPage(
+            title="Checkout errors",
+            body="Some payments fail.",
+            component="Checkout",
+            status="identified",
+        ),
         started_at=NOW,
         finished_at=NOW,
     )
@@ -205,3 +227,16 @@ def test_static_assets_are_served_from_the_package(served: tuple[TestClient, Ser
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert client.get("/ui/static/console.js").headers["content-type"].startswith("text/javascript")
     assert client.get("/ui/static/..%2Fpages.py").status_code == 404
+
+
+def test_triage_fields_are_shown(served: tuple[TestClient, Server, str]) -> None:
+    client, _, inv = served
+    _login(client, VIEWER_TOKEN)
+    page = client.get(f"/ui/investigations/{inv}").text
+    assert "SEV-2</strong> — 5% of checkouts fail" in page
+    assert "team-checkout</strong> (service) — its rollout" in page
+    assert "kubectl -n shop rollout history deploy/checkout" in page
+    assert "Expect: revision 12 at the onset" in page and 'href="javascript' not in page
+    assert "traces of the failing requests" in page and "identified · component Checkout" in page
+    listing = client.get("/").text
+    assert "SEV-2" in listing and "team-checkout" in listing

@@ -19,7 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..access import Session
-from .views import field_of, safe_link
+from .views import safe_link
 
 HERE = Path(__file__).parent
 CSP = (
@@ -54,7 +54,6 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 ENV.filters.update(when=_when, percent=_percent, safe_link=safe_link)
-ENV.globals.update(field_of=field_of)
 
 
 def render(request: Request, template: str, code: int, **values: Any) -> HTMLResponse:

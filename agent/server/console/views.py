@@ -2,7 +2,7 @@
 
 Templates get plain objects: a row per investigation for the list, and for one investigation
 its report with a chart attached to each metric evidence item. Fields the report does not have
-are simply absent from the page; nothing is invented to fill a column.
+(no severity, no owner yet) are simply absent from the page; nothing is invented to fill them.
 """
 
 from __future__ import annotations
@@ -46,29 +46,19 @@ def age(seconds: float) -> str:
     return f"{int(seconds)}s"
 
 
-def field_of(report: Report | None, name: str) -> Any:
-    """A report field that may not exist in this version of the report model."""
-    return getattr(report, name, None) if report is not None else None
-
-
 def owner_of(report: Report | None) -> str:
-    """Who owns what the report blames: the ownership field when present, else escalation."""
-    ownership = field_of(report, "ownership")
-    if ownership is not None:
-        for name in ("owner", "team"):
-            value = getattr(ownership, name, None)
-            if value:
-                return str(value)
-    if report is not None and report.escalation:
-        return report.escalation[0].owner
-    return ""
+    """Who owns the fix: the report's ownership, else the first escalation's owner."""
+    if report is None:
+        return ""
+    if report.ownership is not None:
+        return report.ownership.team
+    return report.escalation[0].owner if report.escalation else ""
 
 
 def severity_of(row: InvestigationRow) -> str:
     """The report's severity when it has one, else the alert's ``severity`` label."""
-    value = field_of(row.report, "severity")
-    if value is not None:
-        return str(getattr(value, "level", value))
+    if row.report is not None and row.report.severity is not None:
+        return row.report.severity.level
     return row.alert.labels.get("severity", "")
 
 
