@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_BUNDLE ?= fixtures/incidents/checkout-5xx-0412
 
-.PHONY: install system-deps test lint typecheck unit demo bench clean
+.PHONY: install system-deps browser-deps test lint typecheck unit demo bench clean
 
 install: $(STAMP)
 
@@ -27,13 +27,20 @@ system-deps:
 	  :; else $(MAKE) --no-print-directory _apt PKGS=prometheus; fi
 	@command -v kubectl >/dev/null || $(MAKE) --no-print-directory _apt PKGS=kubernetes-client
 
+# Chromium runs the console's browser tests: Playwright drives the system browser (it cannot
+# download one here), so only `make test` needs it.
+browser-deps:
+	@if command -v $${CHROMIUM_BIN:-chromium} >/dev/null; then \
+	  :; else $(MAKE) --no-print-directory _apt PKGS=chromium; fi
+
 _apt:
 	@if [ "$$(id -u)" != 0 ]; then \
 	  echo "Missing system package(s): $(PKGS). Run as root: apt-get install -y $(PKGS)"; \
-	  echo "(or set PROMETHEUS_BIN and PROMTOOL_BIN to existing binaries)"; exit 2; fi
+	  echo "(or point PROMETHEUS_BIN, PROMTOOL_BIN or CHROMIUM_BIN at existing binaries)"; exit 2; fi
 	@if ! command -v apt-get >/dev/null; then \
 	  echo "Missing: $(PKGS), and this is not a Debian-like system (no apt-get)."; \
-	  echo "Install Prometheus >= 2.42 (prometheus and promtool) and set PROMETHEUS_BIN/PROMTOOL_BIN."; exit 2; fi
+	  echo "Install them (Prometheus >= 2.42: prometheus and promtool; Chromium) and set"; \
+	  echo "PROMETHEUS_BIN/PROMTOOL_BIN/CHROMIUM_BIN."; exit 2; fi
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PKGS)
 
@@ -44,7 +51,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install system-deps lint typecheck
+test: install system-deps browser-deps lint typecheck
 	$(BIN)/pytest -n $(JOBS) --dist loadgroup -p no:cacheprovider
 
 demo: install system-deps

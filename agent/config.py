@@ -186,6 +186,23 @@ class ReplaySettings(BaseModel):
         return shutil.which(configured)
 
 
+class ConsoleSettings(BaseModel):
+    """The web console: where evidence links lead (Grafana Explore, when configured)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grafana_url: str | None = None  # e.g. https://grafana.example.com
+    # Data source uid per backend ("prometheus", "loki") for Explore links to each query.
+    grafana_datasources: dict[Literal["prometheus", "loki"], str] = Field(default_factory=dict)
+
+    @field_validator("grafana_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"grafana_url must be an http(s) URL, got {value!r}")
+        return value.rstrip("/") if value else value
+
+
 class ServerSettings(BaseModel):
     """``agent serve``: webhook credentials, approvers, limits and where investigations live."""
 
@@ -203,6 +220,8 @@ class ServerSettings(BaseModel):
     pagerduty_secrets: list[str] = Field(default_factory=list, repr=False)
     # Bearer token -> approver identity; kept apart from every webhook credential.
     approver_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
+    # Bearer token -> viewer identity: may read investigations, reports, metrics and the console.
+    viewer_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
     executor_kubeconfig: Path | None = None
     executor_context: str | None = None
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -229,6 +248,7 @@ class ServerSettings(BaseModel):
     # Investigations one payload without a group key (each alert its own group) may start.
     max_investigations_per_payload: int = Field(default=5, ge=1)
     db_path: Path | None = None  # default: <state_dir>/server.db
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
 
 class TelemetrySettings(BaseModel):

@@ -25,6 +25,7 @@ from agent.logs.miner import TemplateMiner
 from agent.replay.environment import ReplayEnvironment
 from agent.safety.redact import Redactor
 from agent.server.bench import measure_intake
+from agent.server.console.bench import measure_page
 
 from .bench_templates import GA_GOAL, measure_templates, render_templates
 from .claude_bench import GOALS as CLAUDE_GOALS
@@ -43,6 +44,7 @@ GOALS: dict[str, tuple[float, bool]] = {
     "webhook_alerts_per_second": (500.0, True),
     "webhook_p99_ms": (50.0, False),
     **CLAUDE_GOALS,
+    "console_page_ms_p50": (100.0, False),
 }
 
 
@@ -144,6 +146,7 @@ def run_bench(
     intake = _safely("webhook intake", errors, measure_intake, 500 if quick else 2000) or {}
     with tempfile.TemporaryDirectory(prefix="bench-claude-") as tmp:
         claude = _safely("claude", errors, claude_figures, bundles[0], Path(tmp)) or {}
+    console = _safely("console page", errors, measure_page, 30, 5 if quick else 20) or {}
     results = {
         **_totals(per_bundle),
         **throughput,
@@ -151,6 +154,7 @@ def run_bench(
         "webhook_alerts_per_second": intake.get("alerts_per_second"),
         "webhook_p99_ms": intake.get("p99_ms"),
         **claude.get("results", {}),
+        "console_page_ms_p50": console.get("p50_ms"),
     }
     templates = _safely("log templates", errors, measure_templates, loghub) or {}
     results[GA_GOAL] = templates.get(GA_GOAL)

@@ -14,8 +14,8 @@ from agent.timeutil import to_ns
 from .base import TimeSpan, ToolContext, ToolResult
 from .clients import LokiReader
 from .result import envelope, failed, not_configured, span_text, untrusted_flags
-from .summarise.numbers import clock
-from .summarise.series import summarise_matrix
+from .summarise.numbers import clock, clock_dt
+from .summarise.series import charted, summarise_matrix
 from .summarise.templates import TemplateFacts, cluster, covered_seconds, shorten
 from .timerange import TimeRangeInput, baseline_of, step_for
 
@@ -120,7 +120,11 @@ def _metric_query(
         ],
         items=[s.line() for s in summaries[:limit]],
         max_chars=ctx.limits.max_chars,
-        data={"series_total": len(summaries), "series": [s.facts() for s in summaries[:limit]]},
+        data={
+            "series_total": len(summaries),
+            "series": charted(summaries[:limit]),
+            "window": {"start": clock_dt(span.start), "end": clock_dt(span.end)},
+        },
         raw_bytes=fetched.raw_bytes,
         narrow_hint=_NARROW,
         empty=not summaries,

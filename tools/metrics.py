@@ -15,7 +15,7 @@ from .base import TimeSpan, ToolContext, ToolResult
 from .clients import PrometheusReader
 from .result import envelope, failed, json_size, not_configured, span_text
 from .summarise.numbers import clock_dt, labels_text, num
-from .summarise.series import summarise_matrix
+from .summarise.series import charted, summarise_matrix
 from .timerange import DURATION_PATTERN, TimeRangeInput, baseline_of, step_for
 
 _NARROW = (
@@ -91,7 +91,11 @@ def summarise_range(
         head=lines,
         items=[s.line() for s in top],
         max_chars=ctx.limits.max_chars,
-        data={"series_total": len(summaries), "series": [s.facts() for s in top]},
+        data={
+            "series_total": len(summaries),
+            "series": charted(top),
+            "window": {"start": clock_dt(split), "end": clock_dt(fetch.end)},
+        },
         raw_bytes=fetched.raw_bytes,
         narrow_hint=_NARROW,
         empty=not summaries,

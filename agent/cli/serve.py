@@ -36,6 +36,8 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="accept webhooks from sources without a configured credential (not for production)",
     )
+    parser.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
     parser.set_defaults(handler=run)
 
 
@@ -54,6 +56,11 @@ def serve(args: argparse.Namespace, brain_factory: BrainFactory | None = None) -
 
     if args.max_steps < 1:
         raise ConfigError("--max-steps must be at least 1")
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ConfigError("--tls-cert and --tls-key go together")
+    for path in (args.tls_cert, args.tls_key):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"{path} does not exist")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = load_settings(args.config)
     policy = load_policy(args.policy or settings.policy_file or default_policy_path())
@@ -65,10 +72,19 @@ def serve(args: argparse.Namespace, brain_factory: BrainFactory | None = None) -
         audit_dir=settings.state_dir.expanduser() / "audit",
     )
     server = build_server(settings, runner, allow_unauthenticated=args.allow_unauthenticated)
+    # Over TLS the console's session cookie is marked Secure (it follows the request's scheme).
     config = uvicorn.Config(
-        create_app(server), host=args.host, port=args.port, log_level="warning", lifespan="on"
+        create_app(server),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        lifespan="on",
+        ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+        ssl_keyfile=str(args.tls_key) if args.tls_key else None,
     )
-    print(f"agent serve: listening on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
+    scheme = "https" if args.tls_cert else "http"
+    print(f"agent serve: listening on {scheme}://{args.host}:{args.port} (console at /)",
+          file=sys.stderr, flush=True)  # fmt: skip
     uvicorn.Server(config).run()
     server.store.close()
     return 0

@@ -108,6 +108,19 @@ class Gate:
         self._record(request, remediation, action, decision, None)
         return Outcome(decision, action, response)
 
+    def preview(self, request: ApprovalRequest) -> PlannedAction:
+        """The exact request ``approve`` would send now, after the same checks; sends nothing.
+
+        Only reads the live Deployment (and its ReplicaSets for a rollback) and records no
+        decision; like ``approve``, it settles (once) an earlier approval that crashed mid-write.
+
+        Raises:
+            ConfigError: unknown investigation or remediation, or a manual step.
+            RemediationAborted: out of scope, already used, or the target changed.
+        """
+        report = self.store.load(request.investigation_id)
+        return self._plan(report, _find(report, request.remediation_id), request)
+
     def _plan(
         self, report: Report, remediation: Remediation, request: ApprovalRequest
     ) -> PlannedAction:

@@ -1,6 +1,7 @@
 """The HTTP surface of ``agent serve``: webhooks, the investigations API, health and metrics.
 
-A FastAPI app, so ``/openapi.json`` and ``/docs`` describe the API. Webhook and approval bodies
+A FastAPI app, so ``/openapi.json`` describes the API; the web console (``agent.server.console``)
+is served by the same app. Reads need a viewer or approver token. Webhook and approval bodies
 are read raw, with a size cap, by the route itself: signatures cover the exact bytes, and an
 unauthenticated client must not make the server buffer or parse anything first. All blocking
 work — SQLite, the gate — runs in the thread pool so the event loop keeps answering.
@@ -9,9 +10,10 @@ work — SQLite, the gate — runs in the thread pool so the event loop keeps an
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any, TypeVar
 
@@ -27,9 +29,12 @@ from starlette.concurrency import run_in_threadpool
 from agent.notify.outbox import Outbox
 from agent.report.render import render_markdown
 
+from .access import SESSION_COOKIE, Access, Principal
 from .answers import ERROR_ANSWERS, error
 from .approvals import ApiError, Approvals
 from .auth import AuthFailure, approver_identity
+from .console import Denied, SecurityHeaders, console_router, denied
+from .console.explore import Explore
 from .intake import Intake
 from .metrics import Metrics
 from .payloads import BadPayload
@@ -65,8 +70,11 @@ class Server:
     metrics: Metrics
     approver_tokens: dict[str, str]
     max_body_bytes: int
+    access: Access
     outbox: Outbox | None = None
     slack: SlackInteractions | None = None
+    explore: Explore = field(default_factory=Explore)
+    clock: Callable[[], float] = time.time  # the store's clock: ages in the console
 
 
 class MarkdownResponse(PlainTextResponse):
@@ -121,6 +129,26 @@ async def _approver(request: Request, server: ServerDep) -> str:
 
 
 ApproverDep = Annotated[str, Depends(_approver)]
+_viewer_bearer = HTTPBearer(auto_error=False, description="A viewer's or approver's token.")
+
+
+async def _reader(request: Request, server: ServerDep) -> Principal:
+    # A bearer token decides when one is sent; else the console's session cookie may.
+    found = server.access.reader(request.headers)
+    if found is None:
+        session = server.access.session(request.cookies.get(SESSION_COOKIE))
+        if session is not None:
+            return session.principal
+        found = AuthFailure(
+            401, "missing credentials: send Authorization: Bearer <token> from server.viewer_tokens"
+        )
+    if isinstance(found, AuthFailure):
+        raise ApiError(found.status, found.reason)
+    return found
+
+
+# Every read of investigations, reports and metrics needs a viewer (or approver) token.
+_READ = [Depends(_reader), Security(_viewer_bearer)]
 
 _Body = TypeVar("_Body", bound=BaseModel)
 
@@ -186,7 +214,9 @@ async def unknown_webhook(source: str) -> JSONResponse:
     return error(404, f"unknown webhook source {source!r}; use one of {', '.join(SOURCES)}")
 
 
-@router.get("/investigations", tags=["investigations"], responses=_errors(400))
+@router.get(
+    "/investigations", tags=["investigations"], responses=_errors(400, 401, 403), dependencies=_READ
+)
 async def list_investigations(
     server: ServerDep,
     status: Annotated[Status | None, Query(description="Only this status.")] = None,
@@ -198,7 +228,12 @@ async def list_investigations(
     return InvestigationList(investigations=[InvestigationSummary.of(r) for r in rows])
 
 
-@router.get("/investigations/{investigation_id}", tags=["investigations"], responses=_errors(404))
+@router.get(
+    "/investigations/{investigation_id}",
+    tags=["investigations"],
+    responses=_errors(401, 403, 404),
+    dependencies=_READ,
+)
 async def get_investigation(investigation_id: str, server: ServerDep) -> InvestigationDetail:
     """One investigation with its report (``null`` until it has one)."""
     row = await run_in_threadpool(server.store.get, investigation_id)
@@ -216,7 +251,8 @@ async def get_investigation(investigation_id: str, server: ServerDep) -> Investi
     "/investigations/{investigation_id}/report.md",
     tags=["investigations"],
     response_class=MarkdownResponse,
-    responses=_errors(404, 409),
+    responses=_errors(401, 403, 404, 409),
+    dependencies=_READ,
 )
 async def get_report_markdown(investigation_id: str, server: ServerDep) -> str:
     """The report rendered as Markdown; 409 while the investigation has none."""
@@ -300,7 +336,13 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/metrics", tags=["operations"], response_class=MetricsResponse)
+@router.get(
+    "/metrics",
+    tags=["operations"],
+    response_class=MetricsResponse,
+    responses=_errors(401, 403),
+    dependencies=_READ,
+)
 async def metrics(server: ServerDep) -> str:
     """Server metrics in the Prometheus text format."""
     counts = await run_in_threadpool(server.store.counts)
@@ -341,6 +383,12 @@ def _answer_head(routes: APIRouter) -> None:
             )
 
 
+@router.get("/openapi.json", include_in_schema=False, dependencies=[Depends(_reader)])
+async def openapi(request: Request) -> JSONResponse:
+    """The OpenAPI document, for readers only (no Swagger UI: it would load assets from a CDN)."""
+    return JSONResponse(request.app.openapi())
+
+
 _answer_head(router)
 
 
@@ -371,10 +419,16 @@ def create_app(server: Server, *, start_workers: bool = True) -> FastAPI:
         description="Alert webhooks in, read-only incident investigations out. Proposed "
         "remediations run only when an approver approves them here or with `agent approve`.",
         lifespan=lifespan,
-        exception_handlers=ERROR_ANSWERS,
+        exception_handlers={**ERROR_ANSWERS, Denied: denied},
         telemetry=_NO_TELEMETRY,
         generate_unique_id_function=_operation_id,
+        # Swagger UI and ReDoc load their scripts from a CDN; /openapi.json is served above.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.server = server
     app.include_router(router)
+    app.include_router(console_router)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -128,6 +128,14 @@ def _rejected(remediation_id: str, previous: dict[str, Any]) -> RemediationAbort
     )
 
 
+def _no_prompt(text: str) -> str:
+    raise AssertionError("a preview never asks for a confirmation")
+
+
+def _no_output(text: str) -> None:
+    raise AssertionError("a preview never says anything")
+
+
 class Approvals:
     """The approve and reject endpoints' logic."""
 
@@ -166,33 +174,13 @@ class Approvals:
         self, investigation_id: str, remediation_id: str, approver: str, confirm: str, dry_run: bool
     ) -> dict[str, Any]:
         report = self._report(investigation_id)
-        previous = self._reports.decision(investigation_id, remediation_id)
-        if previous is not None and previous["decision"] == "rejected":
-            raise ApiError(409, str(_rejected(remediation_id, previous)))
-        self._check_rate_limits(investigation_id, remediation_id, dry_run)
-        if self._executor_factory is None:
-            raise ApiError(
-                503, "no executor configured: set server.executor_kubeconfig (write credentials)"
-            )
         said: list[str] = []
         request = ApprovalRequest(investigation_id, remediation_id, approver, dry_run)
-        try:
-            with self._executor_factory() as executor:
-                gate = Gate(
-                    store=self._reports,
-                    audit=self._audit,
-                    executor=executor,
-                    ask=lambda prompt: confirm,
-                    say=said.append,
-                    clock=self._clock,
-                )
-                outcome = gate.approve(request)
-        except ConfigError as error:
-            raise ApiError(
-                404 if report.remediation(remediation_id) is None else 400, str(error)
-            ) from None
-        except RemediationAborted as error:
-            raise ApiError(409, str(error)) from None
+        limits = lambda: self._check_rate_limits(investigation_id, remediation_id, dry_run)  # noqa: E731
+        with self._gate(
+            report, remediation_id, lambda prompt: confirm, said.append, limits
+        ) as gate:
+            outcome = gate.approve(request)
         self._store.audit("remediation_approved", investigation_id=investigation_id,
                           remediation_id=remediation_id, approver=approver, decision=outcome.decision)  # fmt: skip
         self._settle(report)
@@ -202,6 +190,58 @@ class Approvals:
             "request": {"method": outcome.action.method, "path": outcome.action.path},
             "shown": said,
         }
+
+    @contextmanager
+    def _gate(
+        self,
+        report: Report,
+        remediation_id: str,
+        ask: Callable[[str], str],
+        say: Callable[[str], None],
+        limits: Callable[[], None] | None = None,
+    ) -> Iterator[Gate]:
+        # The gate on a fresh executor; its errors become the API's answers. ``limits`` (the
+        # approval rate limits) runs after the rejection check, before the executor opens.
+        previous = self._reports.decision(report.investigation_id, remediation_id)
+        if previous is not None and previous["decision"] == "rejected":
+            raise ApiError(409, str(_rejected(remediation_id, previous)))
+        if limits is not None:
+            limits()
+        if self._executor_factory is None:
+            raise ApiError(
+                503, "no executor configured: set server.executor_kubeconfig (write credentials)"
+            )
+        try:
+            with self._executor_factory() as executor:
+                yield Gate(self._reports, self._audit, executor, ask, say, self._clock)
+        except ConfigError as error:
+            status = 404 if report.remediation(remediation_id) is None else 400
+            raise ApiError(status, str(error)) from None
+        except RemediationAborted as error:
+            raise ApiError(409, str(error)) from None
+
+    def decisions(self, report: Report | None) -> dict[str, dict[str, Any] | None]:
+        """Each proposal's recorded approval or rejection (``None`` while undecided)."""
+        if report is None:
+            return {}
+        return {
+            r.id: self._reports.decision(report.investigation_id, r.id) for r in report.remediations
+        }
+
+    def preview(self, investigation_id: str, remediation_id: str, approver: str) -> dict[str, Any]:
+        """The exact request an approval would send now, and what to type; nothing is sent.
+
+        Raises:
+            ApiError: as ``approve``; a decided remediation is 409.
+        """
+        report = self._report(investigation_id)
+        request = ApprovalRequest(investigation_id, remediation_id, approver)
+        with self._gate(report, remediation_id, _no_prompt, _no_output) as gate:
+            action = gate.preview(request)
+        remediation = report.remediation(remediation_id)
+        assert remediation is not None  # the gate found it
+        target = remediation.target
+        return {"request": action.show(), "confirm": f"{target.namespace}/{target.name}"}
 
     def reject(
         self, investigation_id: str, remediation_id: str, approver: str, reason: str

@@ -40,7 +40,8 @@ _MISSING = 401
 _WRONG = 403
 
 
-def _bearer(headers: Headers) -> str | None:
+def bearer_token(headers: Headers) -> str | None:
+    """The token of ``Authorization: Bearer <token>``, if that is what was sent."""
     value = headers.get("authorization", "")
     scheme, _, token = value.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -62,7 +63,7 @@ def bearer_verifier(tokens: list[str], what: str) -> Verifier:
     """Accept ``Authorization: Bearer <token>`` for any of ``tokens``."""
 
     def verify(headers: Headers, body: bytes) -> AuthFailure | None:
-        token = _bearer(headers)
+        token = bearer_token(headers)
         if token is None:
             return AuthFailure(_MISSING, f"missing bearer token for {what}")
         if not _matches_any(token, tokens):
@@ -252,7 +253,7 @@ def webhook_verifiers(
 
 def approver_identity(headers: Headers, tokens: Mapping[str, str]) -> str | AuthFailure:
     """The approver a bearer token belongs to, or why it was refused."""
-    token = _bearer(headers)
+    token = bearer_token(headers)
     if token is None:
         return AuthFailure(_MISSING, "missing approver bearer token")
     identity: str | None = None
@@ -263,10 +264,13 @@ def approver_identity(headers: Headers, tokens: Mapping[str, str]) -> str | Auth
 
 
 def check_approver_tokens(settings: ServerSettings) -> None:
-    """Refuse approver tokens that are also webhook credentials (a sender must not approve).
+    """Refuse approver or viewer tokens that are also other credentials.
+
+    A webhook sender must not read or approve, and a viewer's token must not approve.
 
     Raises:
-        ConfigError: an approver token equals a webhook token or secret.
+        ConfigError: an approver or viewer token equals a webhook token or secret, or a viewer
+            token is also an approver token.
     """
     webhook = {
         *settings.alertmanager_tokens,
@@ -282,3 +286,10 @@ def check_approver_tokens(settings: ServerSettings) -> None:
             f"approver token(s) of {', '.join(shared)} are also webhook credentials; "
             "give approvers their own tokens in server.approver_tokens"
         )
+    for token, who in settings.viewer_tokens.items():
+        if token in webhook or token in settings.approver_tokens:
+            other = "a webhook credential" if token in webhook else "an approver token"
+            raise ConfigError(
+                f"the viewer token of {who} is also {other}; give viewers their own tokens "
+                "in server.viewer_tokens"
+            )

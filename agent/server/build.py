@@ -14,9 +14,11 @@ from agent.notify.sink import Sink, build_sinks
 from agent.notify.slack import SlackPoster
 from agent.remediation import Executor, check_separate_credentials
 
+from .access import Access
 from .app import Server
 from .approvals import Approvals, ExecutorFactory
 from .auth import check_approver_tokens, webhook_verifiers
+from .console.explore import Explore
 from .intake import Intake
 from .metrics import Metrics
 from .rate_limits import RateLimit
@@ -117,4 +119,7 @@ def build_server(
         max_body_bytes=server_settings.max_body_bytes,
         outbox=outbox,
         slack=slack,
+        access=Access(server_settings.viewer_tokens, server_settings.approver_tokens, clock),
+        explore=Explore.of(server_settings.console),
+        clock=clock,
     )

@@ -31,6 +31,7 @@ def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
         "claude_8turn_usd",
         "claude_24turn_usd",
         "claude_cached_share_from_turn3",
+        "console_page_ms_p50",
     ):
         assert report["results"][key] is not None, key
     assert list(report["bundles"]) == ["checkout-5xx-0412"]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from polling import wait_for as wait_for  # the server tests import it from here
 from starlette.testclient import TestClient
 
 from agent.alerts.model import Alert
@@ -20,6 +21,7 @@ from agent.investigation.loop import InvestigationDeps
 from agent.investigation.report_builder import ReportContext
 from agent.investigation.state import CallRecord
 from agent.report.model import AlertRef, Report
+from agent.server.access import SESSION_COOKIE
 from agent.server.app import Server, create_app
 from agent.server.approvals import ExecutorFactory
 from agent.server.build import build_server
@@ -30,6 +32,8 @@ AM_TOKEN = "am-token-123"
 GRAFANA_SECRET = "grafana-secret"
 PD_OLD, PD_NEW = "pd-secret-old", "pd-secret-new"
 APPROVER_TOKEN = "approver-token-alice"
+VIEWER_TOKEN = "viewer-token-bob"
+VIEWER = {"Authorization": f"Bearer {VIEWER_TOKEN}"}
 
 
 def settings(tmp_path: Path, **server: Any) -> Settings:
@@ -39,6 +43,7 @@ def settings(tmp_path: Path, **server: Any) -> Settings:
         "grafana_timestamp_header": "X-Grafana-Alerting-Timestamp",
         "pagerduty_secrets": [PD_OLD, PD_NEW],
         "approver_tokens": {APPROVER_TOKEN: "alice"},
+        "viewer_tokens": {VIEWER_TOKEN: "bob"},
         "db_path": tmp_path / "server.db",
     } | server
     return Settings(server=ServerSettings(**values), state_dir=tmp_path)
@@ -121,7 +126,13 @@ def running(
     executor: ExecutorFactory | None = None,
     start_workers: bool = True,
     allow_unauthenticated: bool = False,
+    viewer_session: bool = True,
 ) -> Iterator[tuple[TestClient, Server]]:
+    """The app on a test client; reads go through a viewer's console session unless told not to.
+
+    A session cookie (not an ``Authorization`` header) keeps webhook and approver tests free to
+    send their own credentials.
+    """
     server = build_server(
         config,
         runner,
@@ -132,6 +143,9 @@ def running(
     app = create_app(server, start_workers=start_workers)
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
+            session = server.access.login(VIEWER_TOKEN) if viewer_session else None
+            if session is not None:
+                client.cookies.set(SESSION_COOKIE, session.id)
             yield client, server
     finally:
         server.store.close()
@@ -144,13 +158,3 @@ def admit(store: Store, alert: Alert, cooldown: float = 3600, queue_bound: int =
     )
     assert admission.investigation_id is not None, admission
     return admission.investigation_id
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"condition not met within {timeout}s")

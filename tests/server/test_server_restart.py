@@ -13,16 +13,15 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx2
 import pytest
 import yaml
+from polling import wait_for
 
 from agent.replay.environment import ReplayEnvironment
 
@@ -51,7 +50,7 @@ def _serve(config: Path, port: int, log: Path) -> Iterator[subprocess.Popen[byte
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
     try:
-        _wait(lambda: _healthy(port), 120, lambda: log.read_text())
+        wait_for(lambda: _healthy(port), 120, lambda: log.read_text())
         yield process
     finally:
         if process.poll() is None:
@@ -64,16 +63,6 @@ def _healthy(port: int) -> bool:
         return httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
     except httpx2.HTTPError:
         return False
-
-
-def _wait(predicate: Callable[[], Any], timeout: float, explain: Callable[[], str] = str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s: {explain()}")
 
 
 def _row(db: Path) -> tuple[str, int] | None:
@@ -96,8 +85,9 @@ def test_sigkill_mid_investigation_resumes_after_restart(
                      "tempo_url": endpoints.tempo, "alertmanager_url": endpoints.alertmanager,
                      "kubeconfig": str(endpoints.kubeconfig)},
         "server": {"alertmanager_tokens": [TOKEN], "grafana_secret": "g", "pagerduty_secrets": ["p"],
-                   "db_path": str(db)},
+                   "db_path": str(db), "viewer_tokens": {"viewer-t": "viewer"}},
     }))  # fmt: skip
+    viewer = {"Authorization": "Bearer viewer-t"}
     port = _free_port()
     log = tmp_path / "serve.log"
     with _serve(config, port, log) as process:
@@ -105,7 +95,7 @@ def test_sigkill_mid_investigation_resumes_after_restart(
                              content=json.dumps(env.bundle.alert_payload).encode(),
                              headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)  # fmt: skip
         assert answer.status_code == 200, answer.text
-        _wait(lambda: (r := _row(db)) and r[0] == "running" and r[1] >= 2, 120, log.read_text)
+        wait_for(lambda: (r := _row(db)) and r[0] == "running" and r[1] >= 2, 120, log.read_text)
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     status, completed = _row(db)  # type: ignore[misc]
@@ -114,15 +104,14 @@ def test_sigkill_mid_investigation_resumes_after_restart(
 
     port = _free_port()  # a fresh one: another test may have taken the old one meanwhile
     with _serve(config, port, log):
-        _wait(
+        wait_for(
             lambda: (r := _row(db)) and r[0] in ("done", "failed", "awaiting_approval"),
             60,
             log.read_text,
         )
-        inv = httpx2.get(f"http://127.0.0.1:{port}/investigations", timeout=5).json()[
-            "investigations"
-        ][0]
-        report = httpx2.get(f"http://127.0.0.1:{port}/investigations/{inv['id']}", timeout=5).json()
+        base = f"http://127.0.0.1:{port}/investigations"
+        inv = httpx2.get(base, headers=viewer, timeout=5).json()["investigations"][0]
+        report = httpx2.get(f"{base}/{inv['id']}", headers=viewer, timeout=5).json()
     assert inv["status"] == "done" and report["report"]["status"] == "complete", log.read_text()
     asked = Counter(int(x) for x in (tmp_path / "brain-turns.log").read_text().split())
     # Turns completed before the kill were never asked for again; the one in flight may be.

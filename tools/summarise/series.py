@@ -34,9 +34,11 @@ class SeriesSummary:
     change: ChangePoint | None
     change_ts: float | None
     deviation: float
+    # At most ``CHART_POINTS`` (time, value) pairs of the fetched series, for charts.
+    samples: tuple[tuple[float, float], ...] = ()
 
-    def facts(self) -> dict[str, Any]:
-        """JSON-ready facts."""
+    def facts(self, *, points: bool = False) -> dict[str, Any]:
+        """JSON-ready facts; with ``points``, the downsampled series as ``[[unix, value], ...]``."""
         facts: dict[str, Any] = {
             "labels": self.labels,
             "min": self.minimum,
@@ -53,6 +55,8 @@ class SeriesSummary:
                 "before": self.change.before,
                 "after": self.change.after,
             }
+        if points:
+            facts["points"] = [[int(t), float(f"{v:.4g}")] for t, v in self.samples]
         return facts
 
     def line(self) -> str:
@@ -71,6 +75,37 @@ class SeriesSummary:
                 f"{num(self.change.before)} → {num(self.change.after)}"
             )
         return text
+
+
+# Enough points to draw the shape of a series around its onset (a chart ~600 px wide), few
+# enough that a handful of series stay small in the call record.
+CHART_POINTS = 60
+# Series per result that carry their points: the ones deviating most, which evidence quotes.
+CHARTED_SERIES = 3
+
+
+def downsample(
+    points: Sequence[tuple[float, float]], limit: int = CHART_POINTS
+) -> tuple[tuple[float, float], ...]:
+    """At most ``limit`` points: per equal-count bucket, the point farthest from the bucket mean.
+
+    Keeping the most extreme point of each bucket (rather than its average) keeps spikes and the
+    edges of a step visible, which is what a chart of an incident is for.
+    """
+    if len(points) <= limit:
+        return tuple(points)
+    size = len(points) / limit
+    kept = []
+    for bucket in range(limit):
+        chunk = points[int(bucket * size) : int((bucket + 1) * size)]
+        mean = statistics.fmean(v for _, v in chunk)
+        kept.append(max(chunk, key=lambda p: abs(p[1] - mean)))
+    return tuple(kept)
+
+
+def charted(summaries: Sequence[SeriesSummary]) -> list[dict[str, Any]]:
+    """The facts of ``summaries``; the first ``CHARTED_SERIES`` carry their points."""
+    return [s.facts(points=i < CHARTED_SERIES) for i, s in enumerate(summaries)]
 
 
 def _floats(values: Sequence[Sequence[Any]]) -> list[tuple[float, float]]:
@@ -132,6 +167,7 @@ def summarise_series(
         change=change,
         change_ts=change_ts,
         deviation=dev,
+        samples=downsample(points),
     )
 
 
