@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh Debian machine: `make demo` and `make test`.
-# Both install what they need first (a virtualenv with the package, and Prometheus).
+# Both install what they need first (a virtualenv with the package, Prometheus and PostgreSQL).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -20,11 +20,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# Prometheus and promtool back the replay environment (real binaries, not a fake); kubectl
-# renders the Kubernetes install (tests/install).
+# Prometheus and promtool back the replay environment; PostgreSQL's server programs (initdb,
+# pg_ctl, in /usr/lib/postgresql/<version>/bin or PG_BINDIR) run the throwaway cluster of the
+# store's tests and the replica load test; kubectl renders the Kubernetes install
+# (tests/install). Real binaries, not fakes.
 system-deps:
-	@if command -v $${PROMETHEUS_BIN:-prometheus} >/dev/null && command -v $${PROMTOOL_BIN:-promtool} >/dev/null; then \
-	  :; else $(MAKE) --no-print-directory _apt PKGS=prometheus; fi
+	@missing=""; \
+	if ! command -v $${PROMETHEUS_BIN:-prometheus} >/dev/null || ! command -v $${PROMTOOL_BIN:-promtool} >/dev/null; then \
+	  missing="prometheus"; fi; \
+	if ! { [ -n "$${PG_BINDIR:-}" ] && [ -x "$${PG_BINDIR:-}/initdb" ]; } && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  missing="$$missing postgresql"; fi; \
+	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory _apt PKGS="$$missing"; fi
 	@command -v kubectl >/dev/null || $(MAKE) --no-print-directory _apt PKGS=kubernetes-client
 
 # Chromium runs the console's browser tests: Playwright drives the system browser (it cannot
@@ -36,11 +42,11 @@ browser-deps:
 _apt:
 	@if [ "$$(id -u)" != 0 ]; then \
 	  echo "Missing system package(s): $(PKGS). Run as root: apt-get install -y $(PKGS)"; \
-	  echo "(or point PROMETHEUS_BIN, PROMTOOL_BIN or CHROMIUM_BIN at existing binaries)"; exit 2; fi
+	  echo "(or point PROMETHEUS_BIN, PROMTOOL_BIN, CHROMIUM_BIN or PG_BINDIR at existing binaries)"; exit 2; fi
 	@if ! command -v apt-get >/dev/null; then \
 	  echo "Missing: $(PKGS), and this is not a Debian-like system (no apt-get)."; \
-	  echo "Install them (Prometheus >= 2.42: prometheus and promtool; Chromium) and set"; \
-	  echo "PROMETHEUS_BIN/PROMTOOL_BIN/CHROMIUM_BIN."; exit 2; fi
+	  echo "Install them (Prometheus >= 2.42: prometheus and promtool; Chromium; the PostgreSQL >= 13"; \
+	  echo "server programs initdb and pg_ctl) and set PROMETHEUS_BIN/PROMTOOL_BIN/CHROMIUM_BIN/PG_BINDIR."; exit 2; fi
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PKGS)
 

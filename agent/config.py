@@ -249,6 +249,23 @@ class ServerSettings(BaseModel):
     max_investigations_per_payload: int = Field(default=5, ge=1)
     db_path: Path | None = None  # default: <state_dir>/server.db
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    # postgresql://user:password@host:5432/dbname — several replicas share it; unset: SQLite.
+    database_url: str | None = Field(default=None, repr=False)
+    database_pool_size: int = Field(default=10, ge=2)
+    # A replica renews its leases every third of this; a dead one's work moves after it.
+    lease_seconds: float = Field(default=30.0, ge=1.0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        # Only the scheme is named: the URL itself may hold a password.
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            scheme = value.split("://", 1)[0] if "://" in value else "(none)"
+            raise ValueError(
+                f"database_url must be a postgresql:// URL (got scheme {scheme}); "
+                "leave it unset for SQLite (server.db_path)"
+            )
+        return value or None
 
 
 class TelemetrySettings(BaseModel):
@@ -351,6 +368,7 @@ _ENV: dict[str, tuple[str, str]] = {
     "OTEL_SERVICE_NAME": ("telemetry", "service_name"),
     "AGENT_STATE_DIR": ("", "state_dir"),
     "AGENT_SERVER_DB": ("server", "db_path"),
+    "AGENT_DATABASE_URL": ("server", "database_url"),
     "AGENT_GRAFANA_SECRET": ("server", "grafana_secret"),
     "AGENT_CATALOG": ("", "catalog_file"),
     "AGENT_POLICY": ("", "policy_file"),

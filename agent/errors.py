@@ -17,6 +17,9 @@ Every error the agent raises on purpose derives from ``AgentError``::
     ├── SecretUnavailable      a secret file cannot be read (its content is never shown)
     ├── DeliveryFailed         a notification sink refused or could not be reached
     ├── InvestigationFailed    the investigation could not produce a report: exit 1
+    ├── StoreError             the server's database failed (a webhook gets a 5xx and is retried)
+    │   ├── StoreUnavailable   the database could not be reached
+    │   └── LeaseLost          another replica took over an investigation this one was running
     └── RemediationAborted     the approval gate refused or the cluster rejected an action: exit 1
 
 Third-party errors are translated into these at the edge (``raise Mapped(msg) from exc``).
@@ -94,6 +97,18 @@ class BrainRejected(BrainError):
 
 class InvestigationFailed(AgentError):
     """The investigation could not produce any report."""
+
+
+class StoreError(AgentError):
+    """The server's database failed; nothing half-written was committed."""
+
+
+class StoreUnavailable(StoreError):
+    """The database could not be reached (refused, timed out, pool exhausted)."""
+
+
+class LeaseLost(StoreError):
+    """This replica's lease on an investigation expired and another replica took it over."""
 
 
 class RemediationAborted(AgentError):

@@ -2,7 +2,8 @@
 
 ``python -m evals.bench --out .bench/bench.json [--quick]`` prints a table with each figure's
 goal and pass/fail and writes every figure as JSON. ``--quick`` measures one bundle and small
-samples (the smoke test's mode). Benchmarks are measurements, never assertions in the suite.
+samples and leaves out the replica load test (``evals.replicas``; the suite runs its bounded
+version) — the smoke test's mode. Benchmarks are measurements, never assertions in the suite.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from agent.server.console.bench import measure_page
 from .bench_templates import GA_GOAL, measure_templates, render_templates
 from .claude_bench import GOALS as CLAUDE_GOALS
 from .claude_bench import claude_figures, render_claude
+from .replicas import render as render_replicas
+from .replicas import run_replicas
 from .runner import EvalConfig, brain_factory, find_bundles, investigate_replay, run_cases
 
 INCIDENTS = Path(__file__).resolve().parent.parent / "fixtures" / "incidents"
@@ -45,6 +48,8 @@ GOALS: dict[str, tuple[float, bool]] = {
     "webhook_p99_ms": (50.0, False),
     **CLAUDE_GOALS,
     "console_page_ms_p50": (100.0, False),
+    # 1 when the replica load test passed every check on both backends (see evals.replicas).
+    "replicas_kill_test_ok": (1, True),
 }
 
 
@@ -147,6 +152,8 @@ def run_bench(
     with tempfile.TemporaryDirectory(prefix="bench-claude-") as tmp:
         claude = _safely("claude", errors, claude_figures, bundles[0], Path(tmp)) or {}
     console = _safely("console page", errors, measure_page, 30, 5 if quick else 20) or {}
+    # --quick leaves the replica load test out: the suite runs its bounded version itself.
+    replicas = [] if quick else _replicas(errors)
     results = {
         **_totals(per_bundle),
         **throughput,
@@ -155,6 +162,11 @@ def run_bench(
         "webhook_p99_ms": intake.get("p99_ms"),
         **claude.get("results", {}),
         "console_page_ms_p50": console.get("p50_ms"),
+        **{f"replicas_{r['backend']}_alerts_per_second": r["alerts_per_second"] for r in replicas},
+        **{f"replicas_{r['backend']}_p99_ms": r["p99_ms"] for r in replicas},
+        "replicas_kill_test_ok": (
+            int(len(replicas) == 2 and all(r["ok"] for r in replicas)) if not quick else None
+        ),
     }
     templates = _safely("log templates", errors, measure_templates, loghub) or {}
     results[GA_GOAL] = templates.get(GA_GOAL)
@@ -167,10 +179,17 @@ def run_bench(
         "bundles": per_bundle,
         "claude": {k: v for k, v in claude.items() if k != "results"},
         "templates": templates,
+        "replicas": replicas,
         "results": results,
         "goals": goals,
         "errors": errors,
     }
+
+
+def _replicas(errors: list[str]) -> list[dict[str, Any]]:
+    """The replica load test on PostgreSQL, then on SQLite (figures side by side)."""
+    found = [_safely(f"replicas {b}", errors, run_replicas, b) for b in ("postgres", "sqlite")]
+    return [r for r in found if r is not None]
 
 
 def _eval_seconds(bundles: list[Path]) -> float:
@@ -237,6 +256,8 @@ def render(report: dict[str, Any]) -> str:
     width = max(len(r[0]) for r in rows)
     lines = _per_bundle(report.get("bundles", {})) + render_claude(report.get("claude", {}))
     lines += render_templates(report.get("templates", {}))
+    if report.get("replicas"):
+        lines += [render_replicas(report["replicas"])]
     lines += [f"{n.ljust(width)}  {v:>12}  {g:>10}  {s}".rstrip() for n, v, g, s in rows]
     lines.extend(f"error: {e}" for e in report["errors"])
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ must be unique across the whole tree (``test_k8s_*.py``, ``k8s_cluster.py``, ...
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 
 import netguard
@@ -16,6 +17,7 @@ import pytest
 from incidents import INCIDENTS
 
 from agent.replay.environment import ReplayEnvironment
+from evals.pgcluster import PostgresCluster
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,3 +47,23 @@ def replay() -> Iterator[Callable[[str], ReplayEnvironment]]:
     yield get
     for env in envs.values():
         env.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster (Debian's ``postgresql``), one per xdist worker.
+
+    Created in a temporary directory on first use, stopped and removed at the end. A missing
+    PostgreSQL fails the tests that need it (``make test`` installs it), never skips them.
+    """
+    with PostgresCluster() as cluster:
+        yield cluster
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresCluster) -> str:
+    """The URL of a new, empty database on the session's cluster (one per test)."""
+    return postgres.create_database(f"test_{next(_databases)}")

@@ -22,9 +22,8 @@ from agent.remediation.store import JsonFileStore
 from agent.replay.environment import ReplayEnvironment
 from agent.report.model import Report
 from agent.report.render import render_json, render_markdown, render_text
-from agent.server.build import db_path
 from agent.server.lookup import StoreAlertSource
-from agent.server.store import Store
+from agent.server.store import db_path, open_store
 from agent.telemetry import traced_investigate, tracing
 from policies.load import default_policy_path, load_policy
 from policies.model import Policy
@@ -106,10 +105,10 @@ def _environment(
         return
     with live_environment(settings, policy) as env, ExitStack() as stack:
         sources: list[AlertSource] = []
-        database = db_path(settings)
-        if database.is_file():
+        if settings.server.database_url or db_path(settings).is_file():
             # Alerts received by ``agent serve`` come first: they are what woke us.
-            sources.append(StoreAlertSource(stack.enter_context(closing(Store(database)))))
+            store = stack.enter_context(closing(open_store(settings)))
+            sources.append(StoreAlertSource(store))
         alertmanager = settings.backends.url("alertmanager")
         if env.backends.alertmanager is not None and alertmanager:
             sources.append(AlertmanagerSource(env.backends.alertmanager, alertmanager))

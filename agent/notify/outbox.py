@@ -30,15 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS deliveries (
-    investigation_id TEXT NOT NULL, sink TEXT NOT NULL, digest TEXT NOT NULL,
-    fingerprint TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt REAL NOT NULL, outcome TEXT, remote_id TEXT, url TEXT, last_error TEXT,
-    created_at REAL NOT NULL, delivered_at REAL,
-    PRIMARY KEY (investigation_id, sink, digest));
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt);
-"""
 _COLUMNS = (
     "investigation_id, sink, digest, fingerprint, status, attempts, next_attempt, outcome, "
     "remote_id, url, last_error, created_at, delivered_at"
@@ -63,10 +54,6 @@ class Outbox:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pass = threading.Lock()
-        with store.transaction() as db:
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                db.execute(statement)
 
     def sinks(self) -> list[Sink]:
         """Every sink, in configuration order."""
@@ -76,13 +63,17 @@ class Outbox:
         """Queue ``report`` for every sink; a report already queued is not queued again."""
         now = self._clock()
         digest = report_digest(report)
-        with self._store.transaction() as db:
-            db.executemany(
-                "INSERT OR IGNORE INTO deliveries (investigation_id, sink, digest, fingerprint, "
-                "status, next_attempt, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-                [(investigation_id, name, digest, alert.fingerprint, now, now)
-                 for name in self._sinks],
-            )  # fmt: skip
+        rows = [
+            (investigation_id, name, digest, alert.fingerprint, now, now) for name in self._sinks
+        ]
+        self._store.db.transaction(
+            lambda tx: tx.run_many(
+                "INSERT INTO deliveries (investigation_id, sink, digest, fingerprint, status, "
+                "next_attempt, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                rows,
+            )
+        )
         self._wake.set()
 
     def records(self, investigation_id: str) -> list[dict[str, Any]]:
@@ -118,8 +109,12 @@ class Outbox:
         return self.root(sink, str(rows[0][0])) if rows else None
 
     def run_due(self) -> int:
-        """Attempt every delivery that is due, oldest first; how many were attempted."""
-        with self._pass:
+        """Attempt every delivery that is due, oldest first; how many were attempted.
+
+        One pass at a time across replicas (a lock held in the database), so two replicas
+        never post the same delivery.
+        """
+        with self._store.db.hold("outbox"):
             rows = self._store.query(
                 f"SELECT {_COLUMNS} FROM deliveries WHERE status='pending' AND next_attempt<=? "
                 "ORDER BY created_at, sink",
@@ -188,12 +183,13 @@ class Outbox:
         if status == "delivered":
             fields["delivered_at"] = now
         assignments = ", ".join(f"{name}=?" for name in fields)
-        with self._store.transaction() as db:
-            db.execute(
+        self._store.db.transaction(
+            lambda tx: tx.run(
                 f"UPDATE deliveries SET {assignments} WHERE investigation_id=? AND sink=? "
                 "AND digest=?",
                 (*fields.values(), *key),
             )
+        )
 
     # -- the thread ---------------------------------------------------------------------------
 

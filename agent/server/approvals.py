@@ -9,8 +9,6 @@ bearer token, never from the request body.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -22,9 +20,9 @@ from agent.remediation import ApprovalRecord, ApprovalRequest, AuditLog, Executo
 from agent.remediation.store import used_approval
 from agent.report.model import Report
 
-from . import rate_limits
-from .rate_limits import RateLimit
-from .store import Store
+from .store import Store, rate_limits
+from .store.database import Tx
+from .store.rate_limits import RateLimit
 
 ExecutorFactory = Callable[[], AbstractContextManager[Executor]]
 
@@ -39,18 +37,14 @@ class ApiError(Exception):
 
 
 class StoreReports:
-    """The gate's ``ReportStore`` backed by the server's SQLite store."""
+    """The gate's ``ReportStore`` backed by the server's shared store."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
 
     def save(self, report: Report) -> None:
         """Replace the stored report of its investigation."""
-        with self._store.transaction() as db:
-            db.execute(
-                "UPDATE investigations SET report_json=? WHERE id=?",
-                (report.model_dump_json(), report.investigation_id),
-            )
+        self._store.replace_report(report)
 
     def load(self, investigation_id: str) -> Report:
         """The stored report.
@@ -65,15 +59,7 @@ class StoreReports:
 
     def decision(self, investigation_id: str, remediation_id: str) -> dict[str, Any] | None:
         """The recorded approval or rejection of a remediation, if any."""
-        rows = self._store.query(
-            "SELECT decision, approver, decided_at, action_sha256 FROM decisions "
-            "WHERE investigation_id=? AND remediation_id=?",
-            (investigation_id, remediation_id),
-        )
-        if not rows:
-            return None
-        decision, approver, decided_at, sha = rows[0]
-        return {"decision": decision, "approver": approver, "at": decided_at, "sha256": sha}
+        return self._store.decision(investigation_id, remediation_id)
 
     def approval(self, investigation_id: str, remediation_id: str) -> ApprovalRecord | None:
         """The recorded use of this approval, if it was used."""
@@ -89,7 +75,7 @@ class StoreReports:
         )
 
     def claim(self, record: ApprovalRecord) -> None:
-        """Record the approval exactly once.
+        """Record the approval exactly once, whichever replica is asked.
 
         Raises:
             RemediationAborted: it was already approved or rejected.
@@ -108,17 +94,12 @@ class StoreReports:
     def _insert(
         self, inv: str, rid: str, decision: str, approver: str, at: datetime, sha: str | None
     ) -> None:
-        try:
-            with self._store.transaction() as db:
-                db.execute(
-                    "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
-                    (inv, rid, decision, approver, at.isoformat(), sha),
-                )
-        except sqlite3.IntegrityError:
-            previous = self.decision(inv, rid)
-            if previous is not None and previous["decision"] == "rejected":
-                raise _rejected(rid, previous) from None
-            raise used_approval(self.approval(inv, rid)) from None
+        if self._store.decide(inv, rid, decision, approver, at, sha):
+            return
+        previous = self.decision(inv, rid)
+        if previous is not None and previous["decision"] == "rejected":
+            raise _rejected(rid, previous)
+        raise used_approval(self.approval(inv, rid))
 
 
 def _rejected(remediation_id: str, previous: dict[str, Any]) -> RemediationAborted:
@@ -148,7 +129,6 @@ class Approvals:
         approvals: RateLimit | None = None,
     ) -> None:
         self._approvals = approvals
-        self._one_at_a_time = threading.Lock()
         self._store = store
         self._reports = StoreReports(store)
         self._audit = AuditLog(audit_path)
@@ -160,14 +140,15 @@ class Approvals:
     ) -> dict[str, Any]:
         """Carry out a remediation through the gate; same checks as ``agent approve``.
 
-        Approvals are carried out one at a time, so the server-wide approval limit is checked
-        and used up atomically (two approvals at the limit cannot both pass).
+        Approvals are carried out one at a time across replicas (a lock in the database), so
+        the server-wide approval limit is checked and used up atomically (two approvals at the
+        limit cannot both pass).
 
         Raises:
             ApiError: unknown ids (404), refused (409), over the approval rate limit (429),
                 not configured or a manual step (400/503).
         """
-        with self._one_at_a_time:
+        with self._store.db.hold("approvals"):
             return self._approve(investigation_id, remediation_id, approver, confirm, dry_run)
 
     def _approve(
@@ -285,17 +266,19 @@ class Approvals:
         return row.report
 
     def _check_rate_limits(self, investigation_id: str, remediation_id: str, dry_run: bool) -> None:
-        with self._store.transaction() as db:
-            if rate_limits.withheld(db, investigation_id, remediation_id):
-                raise ApiError(
-                    409,
-                    f"remediation {remediation_id} was {rate_limits.WITHHELD}; re-run the "
-                    "investigation to propose it again",
-                )
-            busy = (
-                None
-                if dry_run
-                else rate_limits.approvals_exceeded(db, self._approvals, self._clock().timestamp())
+        now = self._clock().timestamp()
+
+        def check(tx: Tx) -> tuple[bool, tuple[str, float] | None]:
+            held = rate_limits.withheld(tx, investigation_id, remediation_id)
+            busy = None if dry_run else rate_limits.approvals_exceeded(tx, self._approvals, now)
+            return held, busy
+
+        withheld, busy = self._store.db.read(check)
+        if withheld:
+            raise ApiError(
+                409,
+                f"remediation {remediation_id} was {rate_limits.WITHHELD}; re-run the "
+                "investigation to propose it again",
             )
         if busy is not None:
             message, retry = busy

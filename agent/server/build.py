@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from agent.config import Settings
 from agent.notify.outbox import Outbox
@@ -21,19 +23,22 @@ from .auth import check_approver_tokens, webhook_verifiers
 from .console.explore import Explore
 from .intake import Intake
 from .metrics import Metrics
-from .rate_limits import RateLimit
 from .slack import SlackInteractions
 from .spend import SpendGuard
-from .store import Store
+from .store import db_path, open_store
+from .store.rate_limits import RateLimit
 from .workers import Runner, WorkerPool
 
 log = logging.getLogger(__name__)
 
 
-def db_path(settings: Settings) -> Path:
-    """Where the server's database lives (``server.db_path`` or ``<state_dir>/server.db``)."""
-    configured = settings.server.db_path
-    return (configured or settings.state_dir / "server.db").expanduser()
+def replica_id() -> str:
+    """This process's name on the leases it holds: host (the pod's name), pid and a nonce.
+
+    The nonce keeps a restarted container (same host, often the same pid) from mistaking the
+    leases of its dead predecessor for its own.
+    """
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
 
 
 def executor_factory(settings: Settings) -> ExecutorFactory | None:
@@ -62,6 +67,7 @@ def build_server(
     """Every collaborator of one server process.
 
     Raises:
+        StoreUnavailable: the database cannot be opened or reached.
         ConfigError: a webhook source has no credential (unless ``allow_unauthenticated``),
             approver tokens reuse webhook credentials, or the executor kubeconfig is shared.
     """
@@ -72,8 +78,7 @@ def build_server(
     for source in open_sources:
         log.warning("webhook source %s accepts UNAUTHENTICATED requests", source)
     check_approver_tokens(server_settings)
-    path = db_path(settings)
-    store = Store(path, clock=clock)
+    store = open_store(settings, clock)
     metrics = Metrics()
     spend = SpendGuard(store, server_settings, clock)
     window = server_settings.rate_window_seconds
@@ -88,15 +93,23 @@ def build_server(
         runner,
         metrics,
         server_settings.concurrency,
+        replica_id(),
         spend,
         RateLimit(server_settings.proposals_per_window, window),
         on_finished=(lambda row, report: outbox.enqueue(row.id, row.alert, report))
         if outbox
         else None,
     )
+    # SQLite keeps the audit file beside the database, as before; replicas on PostgreSQL each
+    # write their own under their state directory.
+    audit_dir = (
+        settings.state_dir.expanduser()
+        if server_settings.database_url
+        else db_path(settings).parent
+    )
     approvals = Approvals(
         store,
-        path.parent / "audit.jsonl",
+        audit_dir / "audit.jsonl",
         executor if executor is not None else executor_factory(settings),
         clock=lambda: datetime.fromtimestamp(clock(), UTC),
         approvals=RateLimit(server_settings.approvals_per_window, window),

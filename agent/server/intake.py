@@ -16,12 +16,11 @@ from typing import Any
 from agent.alerts.model import Alert
 from agent.config import ServerSettings
 
-from .admission import Limits
 from .at_rest import redact_alert, redact_text
 from .auth import AuthFailure, Verifier
 from .metrics import Metrics
 from .payloads import NORMALISERS, BadPayload, Notification, parse_json
-from .store import Store
+from .store import Limits, Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ class StoreAlertSource:
     @property
     def description(self) -> str:
         """Where this source looks."""
-        return f"alerts received by agent serve ({self.store.path})"
+        return f"alerts received by agent serve ({self.store.description})"
 
     def find(self, fingerprint: str) -> Alert | None:
         """The most recently received alert with ``fingerprint``."""

@@ -17,6 +17,10 @@ _HELP = {
     "agent_tool_calls_total": ("counter", "Tool calls by tool and decision (status)."),
     "agent_model_tokens_total": ("counter", "Model tokens by kind."),
     "agent_model_cost_usd_total": ("counter", "Model cost in US dollars."),
+    "agent_investigations_taken_over_total": (
+        "counter",
+        "Investigations this replica resumed after their lease expired elsewhere.",
+    ),
     "agent_spend_ceiling_investigations_total": (
         "counter",
         "Investigations a global spend ceiling changed, by what it did (offline, wait).",

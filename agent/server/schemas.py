@@ -57,6 +57,10 @@ class InvestigationSummary(BaseModel):
     follows: str | None = Field(
         None, description="The investigation of the same alert group's previous episode."
     )
+    replica: str | None = Field(
+        None, description="The replica holding the investigation's lease while it runs."
+    )
+    attempts: int = Field(0, description="How many times a replica claimed it (>1: taken over).")
 
     @classmethod
     def of(cls, row: InvestigationRow) -> InvestigationSummary:

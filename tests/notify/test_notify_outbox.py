@@ -13,6 +13,7 @@ from agent.notify.outbox import Outbox
 from agent.notify.settings import NotifySettings
 from agent.notify.sink import build_sinks
 from agent.server.store import Store
+from agent.server.store.sqlite import SqliteDatabase
 
 
 class Clock:
@@ -40,21 +41,24 @@ def outbox(tmp_path: Path, url: str, clock: Clock, **extra: object) -> tuple[Out
                    "secret_env": "X", "secret": "k"}],
         "retry_base_seconds": 10, "max_attempts": 3, **extra,
     })  # fmt: skip
-    store = Store(tmp_path / "server.db", clock=clock)
+    store = Store(SqliteDatabase(tmp_path / "server.db"), clock)
     return Outbox(store, build_sinks(settings), settings, clock=clock), store
 
 
 def finished(store: Store, box: Outbox, investigation_id: str, summary: str = "rollout") -> None:
     """Store an investigation with its report, as the workers do, and queue it."""
     a = alert()
-    with store.transaction() as db:
-        db.execute(
+    store.db.transaction(
+        lambda tx: tx.run(
             "INSERT INTO investigations (id, fingerprint, starts_at, status, created_at, "
             "updated_at, alert_json) VALUES (?, ?, ?, 'queued', 0, 0, ?)",
             (investigation_id, a.fingerprint, a.starts_at.isoformat(), a.model_dump_json()),
         )
+    )
     r = report(investigation_id, summary)
-    store.finish(investigation_id, r)
+    claimed = store.queue.claim("test-worker")
+    assert claimed is not None and claimed.id == investigation_id
+    store.queue.finish(investigation_id, r, "test-worker")
     box.enqueue(investigation_id, a, r)
 
 
@@ -138,7 +142,7 @@ def test_a_changed_report_supersedes_an_undelivered_one(
     finished(store, box, "inv-1")
     box.run_due()
     newer = report("inv-1", "the real cause")
-    store.finish("inv-1", newer)
+    store.replace_report(newer)
     box.enqueue("inv-1", alert(), newer)
     clock.now += 100
     box.run_due()

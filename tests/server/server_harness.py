@@ -26,6 +26,7 @@ from agent.server.app import Server, create_app
 from agent.server.approvals import ExecutorFactory
 from agent.server.build import build_server
 from agent.server.store import Limits, Store
+from agent.server.store.rate_limits import RateLimit
 from agent.server.workers import Job, Runner, run_job
 
 AM_TOKEN = "am-token-123"
@@ -72,6 +73,22 @@ def quick_report(job: Job, status: str = "complete") -> Report:
         started_at=now,
         finished_at=now,
     )
+
+
+def finish(
+    store: Store, investigation_id: str, report: Report, proposals: RateLimit | None = None
+) -> str:
+    """Finish one queued investigation as a worker would: claim it, store the report.
+
+    Claims what is queued before it too, and gives those back afterwards.
+    """
+    owner = "test-replica"
+    while (row := store.queue.claim(owner)) is not None and row.id != investigation_id:
+        pass
+    assert row is not None, f"{investigation_id} is not queued"
+    status = store.queue.finish(investigation_id, report, owner, proposals)
+    store.queue.release([owner])
+    return status
 
 
 class CountingRunner:

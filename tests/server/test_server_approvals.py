@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 import server_payloads as p
 from report_fakes import supported
-from server_harness import AM_AUTH, APPROVER_TOKEN, CountingRunner, admit, running, settings
+from server_harness import (
+    AM_AUTH,
+    APPROVER_TOKEN,
+    CountingRunner,
+    admit,
+    finish,
+    running,
+    settings,
+)
 from starlette.applications import Starlette
 
 from agent.alerts.model import alert_from_alertmanager
@@ -102,7 +110,7 @@ def test_approve_then_reject_through_the_gate(
         assert inv is not None
         assert client.post(f"/investigations/{inv}/remediations/restart/approve", json={"confirm": "shop/checkout"},
                            headers=APPROVER).status_code == 409  # no report yet  # fmt: skip
-        assert server.store.finish(inv, _report(inv)) == "awaiting_approval"
+        assert finish(server.store, inv, _report(inv)) == "awaiting_approval"
         base = f"/investigations/{inv}/remediations"
 
         wrong = client.post(
@@ -154,7 +162,7 @@ def test_approve_without_executor_is_503(tmp_path: Path) -> None:
     with running(settings(tmp_path), CountingRunner(), start_workers=False) as (client, server):
         inv = admit(server.store, alert_from_alertmanager(p.am_alert()))
         assert inv is not None
-        server.store.finish(inv, _report(inv))
+        finish(server.store, inv, _report(inv))
         response = client.post(f"/investigations/{inv}/remediations/restart/approve",
                                json={"confirm": "shop/checkout"}, headers=APPROVER)  # fmt: skip
         assert response.status_code == 503 and "executor_kubeconfig" in response.json()["error"]

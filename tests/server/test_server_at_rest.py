@@ -17,8 +17,9 @@ from server_harness import (
     wait_for,
 )
 
-from agent.server.migrations import LATEST, migrate, version
 from agent.server.store import Store
+from agent.server.store.migrations import LATEST, MIGRATIONS, migrate, render
+from agent.server.store.sqlite import SqliteDatabase
 
 AWS = "AKIAQWERTYCANARY7X2Q"
 DSN_PASSWORD = "CanaryDsnPass-4417"
@@ -106,7 +107,7 @@ def test_audit_rows_are_redacted_and_hash_chained(tmp_path: Path) -> None:
         assert rows[0][0] == "0" * 64 and all(rows[i][0] == rows[i - 1][1] for i in range(1, 4))
     with sqlite3.connect(config.server.db_path) as db:  # type: ignore[arg-type]
         db.execute('UPDATE audit SET detail_json=\'{"reason": "nothing happened"}\' WHERE id=2')
-    store = Store(config.server.db_path)  # type: ignore[arg-type]
+    store = Store(SqliteDatabase(config.server.db_path))  # type: ignore[arg-type]
     assert store.audit_problems() == ["audit row 2: content does not match its hash"]
     with sqlite3.connect(config.server.db_path) as db:  # type: ignore[arg-type]
         db.execute("DELETE FROM audit WHERE id=3")
@@ -122,24 +123,22 @@ def test_migration_chains_the_audit_rows_of_an_older_database(tmp_path: Path) ->
         "event TEXT NOT NULL, detail_json TEXT NOT NULL)"
     )
     db.execute("INSERT INTO audit (time, event, detail_json) VALUES (1.5, 'webhook_refused', '{}')")
-    assert version(db) == 0
-    assert migrate(db) == list(range(1, LATEST + 1)) and version(db) == LATEST and migrate(db) == []
     db.close()
-    store = Store(path)
+    database = SqliteDatabase(path)
+    assert migrate(database) == list(range(1, LATEST + 1)) and migrate(database) == []
+    store = Store(database)
     store.audit("webhook_refused", source="grafana", reason="missing header")
     assert store.audit_problems() == [] and len(store.audit_records()) == 2
     store.close()
 
 
 def test_a_database_of_the_previous_schema_is_migrated_and_keeps_working(tmp_path: Path) -> None:
-    from agent.server.migrations import MIGRATIONS
-
     config = settings(tmp_path)
     path = config.server.db_path
     assert path is not None
     old = sqlite3.connect(path, isolation_level=None)
     for statement in MIGRATIONS[0].statements:  # the tables as the previous version made them
-        old.execute(statement)
+        old.execute(render(statement, "sqlite"))
     alert = p.am_alert()
     from agent.alerts.model import alert_from_alertmanager
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from agent.investigation.report_builder import ReportContext
 from agent.investigation.state import InvestigationState
 from agent.report.model import Report
 from agent.server.lookup import StoreAlertSource
-from agent.server.store import Store
+from agent.server.store import open_store
 from agent.server.workers import Job, run_job
 
 
@@ -71,14 +72,21 @@ def test_resolved_mid_run_stops_gracefully_with_a_partial_report(tmp_path: Path)
 
 def test_resume_continues_from_the_stored_state(tmp_path: Path) -> None:
     config = settings(tmp_path)
-    # The crash state: an investigation 'running' with two completed steps persisted.
-    store = Store(config.server.db_path)  # type: ignore[arg-type]
+    # The crash state: an investigation 'running' with two completed steps persisted, by a
+    # replica whose clock puts its lease an hour in the past (it died long ago).
+    store = open_store(config, clock=lambda: time.time() - 3600)
     alert = StoreAlertSource(store)
     inv = admit(store, _alert())
-    row = store.claim_next()
+    row = store.queue.claim("crashed-replica")
     assert row is not None
     crashed = run_job(
-        Job(inv, row.alert, None, store.save_step, lambda: None),
+        Job(
+            inv,
+            row.alert,
+            None,
+            lambda s: store.queue.save_step(s, "crashed-replica"),
+            lambda: None,
+        ),
         _deps(Budget(max_steps=2), generated=[]),
         "scripted",
         datetime.now(UTC),
@@ -89,12 +97,15 @@ def test_resume_continues_from_the_stored_state(tmp_path: Path) -> None:
     assert state is not None
     state.turns = state.turns[:2]
     state.final, state.ended_reason = None, None
-    with store.transaction() as db:
-        db.execute(
-            "UPDATE investigations SET state_json=?, step=2 WHERE id=?",
-            (state.model_dump_json(), inv),
+    store.db.transaction(
+        lambda tx: (
+            tx.run(
+                "UPDATE investigations SET state_json=?, step=2 WHERE id=?",
+                (state.model_dump_json(), inv),
+            ),
+            tx.run("DELETE FROM turns WHERE investigation_id=? AND idx>=2", (inv,)),
         )
-        db.execute("DELETE FROM turns WHERE investigation_id=? AND idx>=2", (inv,))
+    )
     assert alert.find(row.alert.fingerprint) is not None
     store.close()
 
@@ -121,7 +132,7 @@ def test_resume_continues_from_the_stored_state(tmp_path: Path) -> None:
 
 
 def server_turns(config: Settings) -> list[dict[str, Any]]:
-    store = Store(config.server.db_path)  # type: ignore[arg-type]
+    store = open_store(config)
     try:
         rows = store.search()
         return store.turns(rows[0].id)

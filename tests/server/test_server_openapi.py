@@ -14,7 +14,15 @@ import server_payloads as p
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from server_harness import AM_AUTH, APPROVER_TOKEN, CountingRunner, admit, running, settings
+from server_harness import (
+    AM_AUTH,
+    APPROVER_TOKEN,
+    CountingRunner,
+    admit,
+    finish,
+    running,
+    settings,
+)
 from starlette.testclient import TestClient
 
 from agent.alerts.model import alert_from_alertmanager
@@ -48,7 +56,7 @@ def _finish(server: Server, inv: str) -> None:
     now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     report = Report(investigation_id=inv, alert=AlertRef(fingerprint="fp", name="Reported"),
                     status="complete", brain="fake", started_at=now, finished_at=now)  # fmt: skip
-    server.store.finish(inv, report)
+    finish(server.store, inv, report)
 
 
 @pytest.fixture(scope="module")

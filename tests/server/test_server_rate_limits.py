@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import server_payloads as p
-from server_harness import APPROVER_TOKEN, Clock, CountingRunner, admit, running, settings
+from server_harness import APPROVER_TOKEN, Clock, CountingRunner, admit, finish, running, settings
 
 from agent.alerts.model import alert_from_alertmanager
 from agent.report.model import AlertRef, Precondition, Remediation, Report, Target
-from agent.server.rate_limits import WITHHELD, RateLimit
+from agent.server.store.rate_limits import WITHHELD, RateLimit
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 APPROVER = {"Authorization": f"Bearer {APPROVER_TOKEN}"}
@@ -46,8 +46,8 @@ def test_proposals_beyond_the_window_limit_are_withheld_and_cannot_be_approved(
     with running(config, CountingRunner(), clock=clock, start_workers=False) as (client, server):
         first, second, third = (_investigation(server, n) for n in ("A", "B", "C"))
         limit = RateLimit(config.server.proposals_per_window, config.server.rate_window_seconds)
-        assert server.store.finish(first, _report(first, 2), limit) == "awaiting_approval"
-        assert server.store.finish(second, _report(second, 2), limit) == "done"
+        assert finish(server.store, first, _report(first, 2), limit) == "awaiting_approval"
+        assert finish(server.store, second, _report(second, 2), limit) == "done"
         stored = server.store.get(second).report  # type: ignore[union-attr]
         assert all(r.rationale.startswith(WITHHELD) for r in stored.remediations)
         assert "2 proposals in the last 10 min" in stored.remediations[0].rationale
@@ -56,7 +56,7 @@ def test_proposals_beyond_the_window_limit_are_withheld_and_cannot_be_approved(
         assert refused.status_code == 409 and WITHHELD in refused.json()["error"]
         # Once the window has passed, proposals are offered again.
         clock.now += 601
-        assert server.store.finish(third, _report(third, 2), limit) == "awaiting_approval"
+        assert finish(server.store, third, _report(third, 2), limit) == "awaiting_approval"
 
 
 def test_approvals_beyond_the_window_limit_get_429_with_retry_after(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_approvals_beyond_the_window_limit_get_429_with_retry_after(tmp_path: Pa
     config = settings(tmp_path, approvals_per_window=2, rate_window_seconds=600)
     with running(config, CountingRunner(), clock=clock, start_workers=False) as (client, server):
         inv = _investigation(server, "A")
-        server.store.finish(inv, _report(inv, 1))
+        finish(server.store, inv, _report(inv, 1))
         url = f"/investigations/{inv}/remediations/r0/approve"
         body = {"confirm": "shop/checkout"}
         # Two approvals carried out across other investigations in this window.

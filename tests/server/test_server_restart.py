@@ -27,7 +27,6 @@ from agent.replay.environment import ReplayEnvironment
 
 BUNDLE = "checkout-5xx-0412"
 TOKEN = "restart-test-token"
-HERE = Path(__file__).resolve().parent
 
 pytestmark = [pytest.mark.replay, pytest.mark.slow, pytest.mark.xdist_group(BUNDLE)]
 
@@ -40,13 +39,12 @@ def _free_port() -> int:
 
 @contextmanager
 def _serve(config: Path, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
-    )
+    env = dict(os.environ)
     env.pop("ANTHROPIC_API_KEY", None)
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "server_slow_brain", "--port", str(port), "--config", str(config)],
+            [sys.executable, "-m", "evals.paced_brain", "restart", "--port", str(port),
+             "--config", str(config)],
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
     try:
@@ -71,6 +69,12 @@ def _row(db: Path) -> tuple[str, int] | None:
     return (str(row[0]), int(row[1])) if row else None
 
 
+def _asked(state_dir: Path) -> list[int]:
+    """The turns the brain was asked for, in order (one investigation)."""
+    lines = (state_dir / "brain-turns.log").read_text().splitlines()
+    return [int(line.split()[1]) for line in lines]
+
+
 def test_sigkill_mid_investigation_resumes_after_restart(
     replay: Callable[[str], ReplayEnvironment], tmp_path: Path
 ) -> None:
@@ -85,7 +89,8 @@ def test_sigkill_mid_investigation_resumes_after_restart(
                      "tempo_url": endpoints.tempo, "alertmanager_url": endpoints.alertmanager,
                      "kubeconfig": str(endpoints.kubeconfig)},
         "server": {"alertmanager_tokens": [TOKEN], "grafana_secret": "g", "pagerduty_secrets": ["p"],
-                   "db_path": str(db), "viewer_tokens": {"viewer-t": "viewer"}},
+                   "db_path": str(db), "viewer_tokens": {"viewer-t": "viewer"},
+                   "lease_seconds": 5},
     }))  # fmt: skip
     viewer = {"Authorization": "Bearer viewer-t"}
     port = _free_port()
@@ -100,7 +105,7 @@ def test_sigkill_mid_investigation_resumes_after_restart(
         process.wait(10)
     status, completed = _row(db)  # type: ignore[misc]
     assert status == "running" and 2 <= completed < 6
-    asked_before = [int(x) for x in (tmp_path / "brain-turns.log").read_text().split()]
+    asked_before = _asked(tmp_path)
 
     port = _free_port()  # a fresh one: another test may have taken the old one meanwhile
     with _serve(config, port, log):
@@ -113,7 +118,7 @@ def test_sigkill_mid_investigation_resumes_after_restart(
         inv = httpx2.get(base, headers=viewer, timeout=5).json()["investigations"][0]
         report = httpx2.get(f"{base}/{inv['id']}", headers=viewer, timeout=5).json()
     assert inv["status"] == "done" and report["report"]["status"] == "complete", log.read_text()
-    asked = Counter(int(x) for x in (tmp_path / "brain-turns.log").read_text().split())
+    asked = Counter(_asked(tmp_path))
     # Turns completed before the kill were never asked for again; the one in flight may be.
     assert all(asked[i] == 1 for i in range(completed)), asked
     assert asked_before[:completed] == list(range(completed))

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pytest
 from loopback_http import Loopback, serve
 from notify_fakes import FakeSlack, alert
-from server_harness import CountingRunner, admit, running, settings
+from server_harness import CountingRunner, admit, finish, running, settings
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from test_server_approvals import _report, cluster  # noqa: F401  (the executor's cluster)
@@ -79,7 +79,7 @@ def served(
         inv = admit(server.store, a)
         assert server.outbox is not None
         report = _report(inv)
-        server.store.finish(inv, report)
+        finish(server.store, inv, report)
         server.outbox.enqueue(inv, a, report)
         server.outbox.run_due()
         yield client, server, inv

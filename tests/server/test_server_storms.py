@@ -94,8 +94,8 @@ def test_one_sender_cannot_fill_the_queue(tmp_path: Path) -> None:
         assert other["outcomes"] == {"created": 1}
         quiet_id = other["investigations"][0]
         # Workers take the oldest investigation of the sender with the fewest running.
-        first = server.store.claim_next()
-        second = server.store.claim_next()
+        first = server.store.queue.claim("worker-1")
+        second = server.store.queue.claim("worker-2")
         assert first is not None and second is not None
         assert first.alert.name == "Noisy0" and second.id == quiet_id
         # The flood's alerts were stored: a re-send after the queue drains is investigated.
@@ -123,9 +123,9 @@ def test_one_resolved_alert_of_a_group_does_not_stop_the_group(tmp_path: Path) -
         half = _group("Pair", 2)
         half["alerts"][0]["status"] = "resolved"
         assert _am(client, half).json()["investigations"] == [inv]
-        assert server.store.stop_reason(inv) is None
+        assert server.store.queue.stop_reason(inv) is None
         both = _am(client, _group("Pair", 2, status="resolved")).json()
-        assert both["investigations"] == [inv] and server.store.stop_reason(inv) is not None
+        assert both["investigations"] == [inv] and server.store.queue.stop_reason(inv) is not None
 
 
 def test_a_storm_group_gives_its_investigation_a_bounded_context(tmp_path: Path) -> None:

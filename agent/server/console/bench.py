@@ -29,6 +29,7 @@ from ..build import build_server
 from ..store import Limits
 from ..workers import Job
 
+_OWNER = "bench"  # the lease holder the page's investigation is finished under
 _TOKEN = "bench-viewer"
 _NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -71,18 +72,21 @@ def measure_page(items: int = 30, repeats: int = 20) -> dict[str, Any]:
             inv = admitted.investigation_id
             assert inv is not None
             records = [_record(i) for i in range(items)]
-            server.store.save_step(InvestigationState(
+            queue = server.store.queue
+            claimed = queue.claim(_OWNER)
+            assert claimed is not None and claimed.id == inv
+            queue.save_step(InvestigationState(
                 id=inv, alert=alert, brain="bench", started_at=_NOW,
-                turns=[Turn(index=0, calls=records)]))  # fmt: skip
+                turns=[Turn(index=0, calls=records)]), _OWNER)  # fmt: skip
             evidence = [Evidence(tool_call_id=r.id, tool=r.name, query=f"PromQL q{i}",
                                  quote=f'{{service="svc-{i}-1"}}: level change', verified=True)
                         for i, r in enumerate(records)]  # fmt: skip
-            server.store.finish(inv, Report(
+            queue.finish(inv, Report(
                 investigation_id=inv, alert=AlertRef(fingerprint="bench", name="Bench"),
                 status="complete", brain="bench",
                 hypotheses=[Hypothesis(id="H1", component="svc", category="code", statement="s",
                                        status="supported", confidence=0.8, evidence=evidence)],
-                started_at=_NOW, finished_at=_NOW))  # fmt: skip
+                started_at=_NOW, finished_at=_NOW), _OWNER)  # fmt: skip
             headers = {"Authorization": f"Bearer {_TOKEN}"}
             timings, cpu = [], []
             with TestClient(create_app(server, start_workers=False)) as client:

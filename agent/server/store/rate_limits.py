@@ -15,10 +15,12 @@ look at the whole picture, not to approve them one by one.
 
 from __future__ import annotations
 
-import sqlite3
+import json
 from dataclasses import dataclass
 
 from agent.report.model import Report
+
+from .database import Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +38,7 @@ class RateLimit:
 WITHHELD = "WITHHELD by the server's proposal rate limit"
 
 
-def record_proposals(
-    db: sqlite3.Connection, report: Report, limit: RateLimit | None, now: float
-) -> Report:
+def record_proposals(tx: Tx, report: Report, limit: RateLimit | None, now: float) -> Report:
     """Record the report's executable proposals; withhold them if the window is full.
 
     Returns the report to store: unchanged, or with each executable proposal's rationale
@@ -47,13 +47,15 @@ def record_proposals(
     executable = [r for r in report.remediations if r.action != "manual"]
     if not executable:
         return report
-    (recent,) = db.execute(
+    counted = tx.one(
         "SELECT COUNT(*) FROM proposals WHERE time>=? AND withheld=0",
         (now - limit.window_seconds if limit else now,),
-    ).fetchone()
+    )
+    recent = int(counted[0]) if counted else 0
     withhold = limit is not None and recent + len(executable) > limit.count
-    db.executemany(
-        "INSERT OR REPLACE INTO proposals VALUES (?, ?, ?, ?)",
+    tx.run_many(
+        "INSERT INTO proposals VALUES (?, ?, ?, ?) ON CONFLICT (investigation_id, remediation_id) "
+        "DO UPDATE SET time=excluded.time, withheld=excluded.withheld",
         [(now, report.investigation_id, r.id, int(withhold)) for r in executable],
     )
     if not withhold:
@@ -71,26 +73,30 @@ def record_proposals(
     return report.model_copy(update={"remediations": remediations})
 
 
-def withheld(db: sqlite3.Connection, investigation_id: str, remediation_id: str) -> bool:
+def withheld(tx: Tx, investigation_id: str, remediation_id: str) -> bool:
     """Whether this proposal was withheld by the proposal rate limit."""
-    row = db.execute(
+    row = tx.one(
         "SELECT withheld FROM proposals WHERE investigation_id=? AND remediation_id=?",
         (investigation_id, remediation_id),
-    ).fetchone()
+    )
     return bool(row and row[0])
 
 
-def approvals_exceeded(
-    db: sqlite3.Connection, limit: RateLimit | None, now: float
-) -> tuple[str, float] | None:
+def approvals_exceeded(tx: Tx, limit: RateLimit | None, now: float) -> tuple[str, float] | None:
     """Why an approval must wait, and for how many seconds; ``None`` when it may proceed."""
     if limit is None:
         return None
-    rows = db.execute(
-        "SELECT time FROM audit WHERE event='remediation_approved' AND time>=? "
-        "AND COALESCE(json_extract(detail_json, '$.decision'), '') != 'dry_run' ORDER BY time",
-        (now - limit.window_seconds,),
-    ).fetchall()
+    # The decision is read in Python, not with a dialect's JSON functions: the window holds
+    # at most a few dozen approvals.
+    rows = [
+        (t,)
+        for t, detail in tx.rows(
+            "SELECT time, detail_json FROM audit WHERE event='remediation_approved' AND time>=? "
+            "ORDER BY time",
+            (now - limit.window_seconds,),
+        )
+        if json.loads(detail).get("decision") != "dry_run"
+    ]
     if len(rows) < limit.count:
         return None
     retry = rows[len(rows) - limit.count][0] + limit.window_seconds - now
