@@ -127,7 +127,6 @@ def hostile_investigation(server: Server, now: datetime) -> str:
     state = InvestigationState(
         id=inv, alert=alert, brain="scripted", started_at=now, turns=[Turn(index=0, calls=[record])]
     )
-    server.store.save_step(state)
     evidence = [
         Evidence(tool_call_id="c2", tool="query_logs", query='{app="payments"}', quote=HOSTILE_LINE,
                  verified=True),
@@ -160,7 +159,14 @@ def hostile_investigation(server: Server, now: datetime) -> str:
         started_at=now,
         finished_at=now,
     )
-    server.store.finish(inv, report)
+    # Finish as a worker would: under the investigation's lease.
+    owner = "console-test"
+    while (row := server.store.queue.claim(owner)) is not None and row.id != inv:
+        pass
+    assert row is not None, f"{inv} is not queued"
+    server.store.queue.save_step(state, owner)
+    server.store.queue.finish(inv, report, owner)
+    server.store.queue.release([owner])
     return inv
 
 

@@ -73,11 +73,16 @@ def _serve(config: Path, port: int, log: Path) -> Iterator[str]:
         process.wait(15)
 
 
+VIEWER_TOKEN = "viewer-token-notify"
+
+
 def _deliveries(base: str) -> list[dict[str, Any]]:
     out = []
-    for summary in httpx2.get(f"{base}/investigations", timeout=5).json()["investigations"]:
-        detail = httpx2.get(f"{base}/investigations/{summary['id']}", timeout=5).json()
-        out.append(detail)
+    viewer = {"Authorization": f"Bearer {VIEWER_TOKEN}"}  # reads need a viewer token
+    listing = httpx2.get(f"{base}/investigations", headers=viewer, timeout=5).json()
+    for summary in listing["investigations"]:
+        url = f"{base}/investigations/{summary['id']}"
+        out.append(httpx2.get(url, headers=viewer, timeout=5).json())
     return out
 
 
@@ -114,7 +119,8 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
                              "alertmanager_url": endpoints.alertmanager,
                              "kubeconfig": str(endpoints.kubeconfig)},
                 "server": {"alertmanager_tokens": [TOKEN], "grafana_secret": "g",
-                           "pagerduty_secrets": ["p"], "cooldown_seconds": 0},
+                           "pagerduty_secrets": ["p"], "cooldown_seconds": 0,
+                           "viewer_tokens": {VIEWER_TOKEN: "viewer"}},
                 "notify": {"public_url": "https://agent.example", "sinks": [
                     {"type": "slack", "api_url": f"{api.url}/api", "default_channel": "C0INCIDENTS",
                      "secret_file": str(tmp_path / "slack-token")},

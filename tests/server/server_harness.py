@@ -19,7 +19,7 @@ from agent.config import ServerSettings, Settings
 from agent.investigation.brain import BrainTurn
 from agent.investigation.loop import InvestigationDeps
 from agent.investigation.report_builder import ReportContext
-from agent.investigation.state import CallRecord
+from agent.investigation.state import CallRecord, InvestigationState
 from agent.report.model import AlertRef, Report
 from agent.server.access import SESSION_COOKIE
 from agent.server.app import Server, create_app
@@ -76,16 +76,23 @@ def quick_report(job: Job, status: str = "complete") -> Report:
 
 
 def finish(
-    store: Store, investigation_id: str, report: Report, proposals: RateLimit | None = None
+    store: Store,
+    investigation_id: str,
+    report: Report,
+    proposals: RateLimit | None = None,
+    state: InvestigationState | None = None,
 ) -> str:
     """Finish one queued investigation as a worker would: claim it, store the report.
 
-    Claims what is queued before it too, and gives those back afterwards.
+    Claims what is queued before it too, and gives those back afterwards. ``state``, when
+    given, is saved as the investigation's last completed step first.
     """
     owner = "test-replica"
     while (row := store.queue.claim(owner)) is not None and row.id != investigation_id:
         pass
     assert row is not None, f"{investigation_id} is not queued"
+    if state is not None:
+        store.queue.save_step(state, owner)
     status = store.queue.finish(investigation_id, report, owner, proposals)
     store.queue.release([owner])
     return status

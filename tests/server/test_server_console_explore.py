@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import server_payloads as p
 from pydantic import ValidationError
-from server_harness import CountingRunner, admit, running, settings
+from server_harness import CountingRunner, admit, finish, running, settings
 
 from agent.alerts.model import alert_from_alertmanager
 from agent.config import ConsoleSettings
@@ -73,14 +73,14 @@ def test_the_investigation_page_links_evidence_to_explore(tmp_path: Path) -> Non
         record = CallRecord(id="c1", name="query_logs", arguments={"query": '{app="x"} |= "<b>"'})
         state = InvestigationState(id=inv, alert=alert, brain="s", started_at=START,
                                    turns=[Turn(index=0, calls=[record])])  # fmt: skip
-        server.store.save_step(state)
         evidence = Evidence(tool_call_id="c1", tool="query_logs", query="LogQL x", quote="q",
                             verified=True)  # fmt: skip
         hypothesis = Hypothesis(id="H1", component="x", category="code", statement="s",
                                 status="open", confidence=0.3, evidence=[evidence])  # fmt: skip
-        server.store.finish(inv, Report(investigation_id=inv, alert=AlertRef(fingerprint="f", name="A"),
-                                        status="complete", brain="s", hypotheses=[hypothesis],
-                                        started_at=START, finished_at=START))  # fmt: skip
+        report = Report(investigation_id=inv, alert=AlertRef(fingerprint="f", name="A"),
+                        status="complete", brain="s", hypotheses=[hypothesis],
+                        started_at=START, finished_at=START)  # fmt: skip
+        finish(server.store, inv, report, state=state)
         page = client.get(f"/ui/investigations/{inv}").text
         link = re.search(r'<a href="([^"]+)"[^>]*>open in Grafana Explore', page)
         assert link is not None and link[1].startswith("https://grafana.example/explore?")

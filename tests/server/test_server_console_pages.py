@@ -13,7 +13,15 @@ from datetime import UTC, datetime
 
 import pytest
 import server_payloads as p
-from server_harness import APPROVER_TOKEN, VIEWER_TOKEN, CountingRunner, admit, running, settings
+from server_harness import (
+    APPROVER_TOKEN,
+    VIEWER_TOKEN,
+    CountingRunner,
+    admit,
+    finish,
+    running,
+    settings,
+)
 from starlette.testclient import TestClient
 
 from agent.alerts.model import alert_from_alertmanager
@@ -105,7 +113,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     config = settings(tmp_path_factory.mktemp("console"))
     with running(config, CountingRunner(), start_workers=False, viewer_session=False) as (client, server):  # fmt: skip
         inv = admit(server.store, alert_from_alertmanager(p.am_alert()))
-        server.store.finish(inv, _report(inv))
+        finish(server.store, inv, _report(inv))
         yield client, server, inv
 
 
