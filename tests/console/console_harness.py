@@ -22,6 +22,7 @@ from typing import Any
 
 import uvicorn
 from polling import wait_for
+from store_work import finish
 
 from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.alerts.model import Alert
@@ -159,14 +160,7 @@ def hostile_investigation(server: Server, now: datetime) -> str:
         started_at=now,
         finished_at=now,
     )
-    # Finish as a worker would: under the investigation's lease.
-    owner = "console-test"
-    while (row := server.store.queue.claim(owner)) is not None and row.id != inv:
-        pass
-    assert row is not None, f"{inv} is not queued"
-    server.store.queue.save_step(state, owner)
-    server.store.queue.finish(inv, report, owner)
-    server.store.queue.release([owner])
+    finish(server.store, inv, report, state=state)
     return inv
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from polling import wait_for as wait_for  # the server tests import it from here
 from starlette.testclient import TestClient
+from store_work import finish as finish  # the server tests import it from here
 
 from agent.alerts.model import Alert
 from agent.bundle.model import Catalog
@@ -19,14 +20,13 @@ from agent.config import ServerSettings, Settings
 from agent.investigation.brain import BrainTurn
 from agent.investigation.loop import InvestigationDeps
 from agent.investigation.report_builder import ReportContext
-from agent.investigation.state import CallRecord, InvestigationState
+from agent.investigation.state import CallRecord
 from agent.report.model import AlertRef, Report
 from agent.server.access import SESSION_COOKIE
 from agent.server.app import Server, create_app
 from agent.server.approvals import ExecutorFactory
 from agent.server.build import build_server
 from agent.server.store import Limits, Store
-from agent.server.store.rate_limits import RateLimit
 from agent.server.workers import Job, Runner, run_job
 
 AM_TOKEN = "am-token-123"
@@ -73,29 +73,6 @@ def quick_report(job: Job, status: str = "complete") -> Report:
         started_at=now,
         finished_at=now,
     )
-
-
-def finish(
-    store: Store,
-    investigation_id: str,
-    report: Report,
-    proposals: RateLimit | None = None,
-    state: InvestigationState | None = None,
-) -> str:
-    """Finish one queued investigation as a worker would: claim it, store the report.
-
-    Claims what is queued before it too, and gives those back afterwards. ``state``, when
-    given, is saved as the investigation's last completed step first.
-    """
-    owner = "test-replica"
-    while (row := store.queue.claim(owner)) is not None and row.id != investigation_id:
-        pass
-    assert row is not None, f"{investigation_id} is not queued"
-    if state is not None:
-        store.queue.save_step(state, owner)
-    status = store.queue.finish(investigation_id, report, owner, proposals)
-    store.queue.release([owner])
-    return status
 
 
 class CountingRunner:
