@@ -76,11 +76,6 @@ def test_log_in_and_see_the_replayed_investigation(page: Any, console: Console) 
     page.screenshot(path=str(ARTIFACTS / "list.png"), full_page=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the offline investigator now cites rank_components, which records no series points "
-    "to chart; rank_components must record its top series as query_metrics does",
-)
 def test_investigation_shows_chart_evidence_and_queries(page: Any, console: Console) -> None:
     login(page, console, VIEWER_TOKEN, f"/ui/investigations/{console.replayed}")
     assert page.url.endswith(f"/ui/investigations/{console.replayed}")

@@ -22,6 +22,7 @@ from replay_run import investigate_replay
 from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.brains.offline import OfflineBrain
 from agent.replay.environment import ReplayEnvironment
+from agent.server.console.charts import pick, series_charts
 from tools.base import Scope, ToolContext, ToolResult
 from tools.clients import Backends
 from tools.localize import RankInput, rank_components
@@ -153,3 +154,20 @@ def test_an_alert_firing_for_hours_is_investigated_around_its_start(tmp_path: Pa
     denied = [c for t in state.turns for c in t.calls if c.status == "denied"]
     assert not denied, [(c.name, c.output) for c in denied]
     assert report.root_cause is not None and report.root_cause.component == "adservice"
+
+
+def test_the_ranking_records_a_chartable_series_per_entry(
+    envs: dict[str, ReplayEnvironment],
+) -> None:
+    result = _rank(envs[METRICS_ONLY])
+    charts = series_charts(result.data)
+    assert charts, result.data.get("series")
+    top = _top(result)
+    first = charts[0]
+    assert first.subject == top["component"]
+    assert first.signal in {str(s["name"]) for s in top["signals"]}  # type: ignore[union-attr]
+    assert len(first.points) >= 10 and first.window_start is not None
+    # The baseline ends at the ranking's onset, and the points span both sides of it.
+    assert first.points[0][0] < first.window_start <= first.points[-1][0]
+    head = f"1. {top['component']}: score"
+    assert pick(charts, head) is first

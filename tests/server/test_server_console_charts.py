@@ -60,3 +60,23 @@ def test_a_quote_picks_the_series_it_names() -> None:
     assert pick(charts, '{service="b"}: last 0.5').labels == {"service": "b"}  # type: ignore[union-attr]
     assert pick(charts, "nothing named").labels == {"service": "a"}  # type: ignore[union-attr]
     assert pick([], "x") is None
+
+
+def test_a_ranking_quote_picks_its_component_or_signal_and_splits_at_the_onset() -> None:
+    data = {
+        "window": {"start": "2023-11-14T22:00:00Z"},
+        "series": [
+            _data(subject="cart", signal="rate(a)", window_start="2023-11-14T22:33:20Z")["series"][
+                0
+            ],
+            _data(subject="cartservice", signal="rate(b)")["series"][0],
+        ],
+    }
+    charts = series_charts(data)
+    head = pick(charts, "2. cartservice: score 5.1 (metrics, from 22:53:20)")
+    assert head is not None and head.subject == "cartservice"
+    line = pick(charts, "- metrics: rate(a) 0.01 → 0.5 ↑ (z +9.0, 4.0 against peers)")
+    assert line is not None and line.subject == "cart"
+    # The ranking's own split (its onset) wins over the call's window start.
+    assert charts[0].window_start == T0 + 20 * 60  # 22:33:20, the series' own split
+    assert charts[1].window_start == T0 - 13 * 60 - 20  # 22:00:00, the call's window

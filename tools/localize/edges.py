@@ -26,7 +26,7 @@ from .families import Family
 from .frame import Frame
 from .metrics import aggregate, metric_name
 from .robust import peer_scores
-from .series import Scored, started_at
+from .series import Scored, chart_points, started_at
 from .signals import Signal, aspect_of
 from .workloads import Workloads
 
@@ -151,6 +151,7 @@ def _per_callee(
                     query=_narrowed(result, item),
                     aspect=aspect_of(result.family.name),
                     detail=detail,
+                    points=chart_points(item.series),
                 )
             )
     return out
@@ -191,6 +192,7 @@ def _gaps(
                     aspect="network",
                     detail=f"{why}; largest on {caller} → {callee}: caller side z "
                     f"{outer.z:+.1f}, callee side z {inner.z:+.1f}",
+                    points=chart_points(outer.series),
                 )
             )
     return out

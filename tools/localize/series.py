@@ -10,6 +10,7 @@ from typing import Any
 
 from agent.errors import BackendError
 from tools.clients import PrometheusReader
+from tools.summarise.series import downsample
 
 from .frame import Frame
 from .onset import run_start
@@ -93,6 +94,12 @@ def score(series: Series, onset: float, anchor: float) -> Scored:
         after=_median(after),
         started=run_start(series.times, series.values, max(anchor, onset)),
     )
+
+
+def chart_points(series: Series) -> tuple[tuple[float, float], ...]:
+    """The series' finite points, downsampled to what a chart of it needs."""
+    points = [(t, v) for t, v in zip(series.times, series.values, strict=True) if math.isfinite(v)]
+    return downsample(points)
 
 
 def started_at(scored: Scored, tz: Any) -> datetime | None:

@@ -53,6 +53,8 @@ class Signal:
     query: str
     aspect: Aspect = "other"
     detail: str = ""
+    # The series behind a metric or edge signal, downsampled for a chart (epoch s, value).
+    points: tuple[tuple[float, float], ...] = ()
 
     def line(self) -> str:
         """One line of text for the model."""
@@ -78,3 +80,28 @@ class Signal:
             "query": self.query,
             "detail": self.detail,
         }
+
+    def chart(self, onset: datetime) -> dict[str, Any] | None:
+        """The signal as a chartable series (the console's shape), or ``None`` without points.
+
+        The baseline is everything before ``onset``; the change is drawn where the signal's
+        anomalous run started, from the baseline median to the anomalous one.
+        """
+        if len(self.points) < 2:
+            return None
+        chart: dict[str, Any] = {
+            "subject": self.component,
+            "signal": self.name,
+            "labels": {"component": self.component, "signal": self.name},
+            "points": [[int(t), float(f"{v:.4g}")] for t, v in self.points],
+            "window_start": clock_dt(onset),
+            "baseline_mean": self.before,
+            "window_mean": self.after,
+        }
+        if self.started is not None:
+            chart["change"] = {
+                "at": clock_dt(self.started),
+                "before": self.before,
+                "after": self.after,
+            }
+        return chart

@@ -135,6 +135,12 @@ def rank_components(args: RankInput, ctx: ToolContext) -> ToolResult:
             for e in ranking[: args.limit]
         ],
         "data_gaps": gaps,
+        # One chartable series per listed entry: its strongest signal that has points.
+        "series": [
+            chart
+            for e in ranking[: args.limit]
+            if (chart := next((c for s in e.signals if (c := s.chart(onset))), None))
+        ],
     }
     return envelope(
         tool="rank_components",

@@ -36,6 +36,9 @@ class SeriesChart:
     change_at: float | None
     change_before: float | None
     change_after: float | None
+    # What the series is evidence about when labels do not say (a ranked component, a signal).
+    subject: str = ""
+    signal: str = ""
 
 
 def parse_instant(text: Any) -> float | None:
@@ -84,25 +87,33 @@ def series_charts(data: Mapping[str, Any]) -> list[SeriesChart]:
             SeriesChart(
                 labels={str(k): str(v) for k, v in labels.items()},
                 points=points,
-                window_start=parse_instant(window.get("start")),
+                # A series may carry its own split (a ranking's onset), else the call's window.
+                window_start=parse_instant(item.get("window_start") or window.get("start")),
                 baseline_mean=_number(item.get("baseline_mean")),
                 window_mean=_number(item.get("window_mean")),
                 change_at=parse_instant(change.get("at")),
                 change_before=_number(change.get("before")),
                 change_after=_number(change.get("after")),
+                subject=str(item.get("subject") or ""),
+                signal=str(item.get("signal") or ""),
             )
         )
     return charts
 
 
+def _names(chart: SeriesChart, quote: str) -> bool:
+    """Whether ``quote`` names ``chart``'s series: its label set, its signal or its subject."""
+    text = labels_text(chart.labels)
+    if text in quote or (chart.labels and text.split("{", 1)[1] in quote):
+        return True
+    if chart.signal and f": {chart.signal} " in quote:
+        return True
+    return bool(chart.subject) and f" {chart.subject}: " in f" {quote}"
+
+
 def pick(charts: Sequence[SeriesChart], quote: str) -> SeriesChart | None:
-    """The series a quote is about: the one whose label set it names, else the top series."""
-    for candidate in charts:
-        if labels_text(candidate.labels) in quote or (
-            candidate.labels and labels_text(candidate.labels).split("{", 1)[1] in quote
-        ):
-            return candidate
-    return charts[0] if charts else None
+    """The series a quote is about: the one it names, else the top series."""
+    return next((c for c in charts if _names(c, quote)), charts[0] if charts else None)
 
 
 def _hhmm(seconds: float) -> str:
