@@ -87,9 +87,17 @@ def test_investigation_shows_chart_evidence_and_queries(page: Any, console: Cons
     assert first.locator("line.change").count() == 1  # the change point is marked
     assert first.locator("rect.baseline-period").count() == 1
     assert "level change at" in (first.get_attribute("aria-label") or "")
+    # The ranking's evidence is charted too, from the series rank_components recorded.
+    ranked = page.locator(".evidence", has_text="rank_components", has=page.locator("svg.chart"))
+    assert ranked.count() >= 1
     assert page.locator(".evidence pre.quote").count() >= 3
     queries = page.locator(".evidence .query code").all_inner_texts()
-    assert any(q.startswith("PromQL ") for q in queries)
+    # Each quote shows the exact request behind it: the ranking's, the logs' LogQL.
+    assert any(q.startswith("rank_components over {namespace=") for q in queries), queries
+    assert any(q.startswith("LogQL ") for q in queries), queries
+    # A ranked signal's quote carries the query that re-runs just that signal.
+    quotes = page.locator(".evidence pre.quote").all_inner_texts()
+    assert any("| query: " in q for q in quotes), quotes
     assert page.locator("#review-R1").count() == 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "investigation.png"), full_page=True)

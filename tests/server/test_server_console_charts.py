@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.server.console.charts import pick, render, series_charts
+from agent.server.console.charts import pick, render, series_charts, tick
 
 T0 = 1_700_000_000
 
@@ -80,3 +80,11 @@ def test_a_ranking_quote_picks_its_component_or_signal_and_splits_at_the_onset()
     # The ranking's own split (its onset) wins over the call's window start.
     assert charts[0].window_start == T0 + 20 * 60  # 22:33:20, the series' own split
     assert charts[1].window_start == T0 - 13 * 60 - 20  # 22:00:00, the call's window
+
+
+def test_axis_labels_fit_the_margin_and_period_labels_need_room() -> None:
+    assert [tick(v) for v in (398_100_000.0, 2_500.0, 0.25, 0.0)] == ["398M", "2.5k", "0.25", "0"]
+    narrow = _data(window_start="2023-11-14T22:14:20Z")  # one minute of baseline
+    svg = str(render(series_charts(narrow)[0]))
+    assert ">window<" in svg and ">baseline<" not in svg
+    assert ">baseline<" in str(render(series_charts(_data())[0]))

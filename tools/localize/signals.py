@@ -8,6 +8,7 @@ started, and the exact query that shows it again.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,7 +86,8 @@ class Signal:
         """The signal as a chartable series (the console's shape), or ``None`` without points.
 
         The baseline is everything before ``onset``; the change is drawn where the signal's
-        anomalous run started, from the baseline median to the anomalous one.
+        anomalous run started (at the onset when it has no run of its own: that is where it
+        was split and scored), from the baseline median to the anomalous one.
         """
         if len(self.points) < 2:
             return None
@@ -98,9 +100,9 @@ class Signal:
             "baseline_mean": self.before,
             "window_mean": self.after,
         }
-        if self.started is not None:
+        if math.isfinite(self.before) and math.isfinite(self.after):
             chart["change"] = {
-                "at": clock_dt(self.started),
+                "at": clock_dt(self.started or onset),
                 "before": self.before,
                 "after": self.after,
             }

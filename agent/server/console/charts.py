@@ -22,6 +22,7 @@ from tools.summarise.numbers import labels_text, num
 
 WIDTH, HEIGHT = 640, 190
 _LEFT, _RIGHT, _TOP, _BOTTOM = 60, 14, 16, 34
+_LABEL_ROOM = 56  # pixels a period's label ("baseline", "window") needs
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,17 @@ class _Scale:
         return HEIGHT - _BOTTOM - (v - self.v0) / (self.v1 - self.v0) * (HEIGHT - _TOP - _BOTTOM)
 
 
+_SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def tick(value: float) -> str:
+    """An axis label short enough for the margin: 3 significant digits, SI prefix past 1000."""
+    for scale, prefix in _SI:
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{prefix}"
+    return num(value)
+
+
 def describe(chart: SeriesChart) -> str:
     """The chart in words (its accessible name and tooltip)."""
     parts = [f"{labels_text(chart.labels)}: {len(chart.points)} points"]
@@ -178,15 +190,18 @@ def render(chart: SeriesChart) -> Markup:
         x = s.x(chart.window_start)
         out.append(f'<rect class="baseline-period" x="{_LEFT}" y="{top}" '
                    f'width="{x - _LEFT:.1f}" height="{bottom - top}"/>')  # fmt: skip
-        out.append(f'<text class="note" x="{_LEFT + 4}" y="{top + 11}">baseline</text>')
-        out.append(f'<text class="note" x="{x + 4:.1f}" y="{top + 11}">window</text>')
+        # Each period is named only where its label fits (a short baseline leaves no room).
+        if x - _LEFT >= _LABEL_ROOM:
+            out.append(f'<text class="note" x="{_LEFT + 4}" y="{top + 11}">baseline</text>')
+        if WIDTH - _RIGHT - x >= _LABEL_ROOM:
+            out.append(f'<text class="note" x="{x + 4:.1f}" y="{top + 11}">window</text>')
     out.append(
         f'<line class="axis" x1="{_LEFT}" y1="{bottom}" x2="{WIDTH - _RIGHT}" y2="{bottom}"/>'
     )
     out.append(f'<line class="axis" x1="{_LEFT}" y1="{top}" x2="{_LEFT}" y2="{bottom}"/>')
     for value in (s.v0, s.v1):
         out.append(f'<text class="tick" x="{_LEFT - 6}" y="{s.y(value) + 4:.1f}" '
-                   f'text-anchor="end">{escape(num(value))}</text>')  # fmt: skip
+                   f'text-anchor="end">{escape(tick(value))}</text>')  # fmt: skip
     for moment, anchor in ((s.t0, "start"), (s.t1, "end")):
         out.append(f'<text class="tick" x="{s.x(moment):.1f}" y="{bottom + 16}" '
                    f'text-anchor="{anchor}">{_hhmm(moment)}</text>')  # fmt: skip

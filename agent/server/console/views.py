@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from agent.investigation.state import InvestigationState
 from agent.report.model import Evidence, Report
+from tools.summarise.numbers import labels_text
 
 from ..store import InvestigationRow
 from .charts import pick, render, series_charts
@@ -113,6 +114,7 @@ class EvidenceView:
     item: Evidence
     chart: Markup | None
     explore: str | None = None
+    series: str = ""  # the charted series' label set, named in the caption
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +148,14 @@ def hypothesis_views(
             link = None
             if explore is not None and record is not None and state is not None:
                 link = explore.link(record, state.alert.starts_at)
-            items.append(EvidenceView(evidence, render(chart) if chart else None, link))
+            items.append(
+                EvidenceView(
+                    evidence,
+                    render(chart) if chart else None,
+                    link,
+                    labels_text(chart.labels) if chart else "",
+                )
+            )
         views.append(HypothesisView(rank, hypothesis, items))
     return views
 
