@@ -10,10 +10,13 @@ from agent.brains.offline.locate import Located
 from agent.brains.offline.rank import categorise
 from agent.bundle.model import Catalog
 from agent.investigation.state import CallRecord, InvestigationState, Turn
+from tools.localize import edges
 from tools.localize.blame import blame_gaps
-from tools.localize.combine import rank
+from tools.localize.combine import SIGNIFICANT, rank
 from tools.localize.families import families, kind_of
-from tools.localize.signals import Signal, aspect_of
+from tools.localize.series import Scored, Series
+from tools.localize.signals import Signal, aspect_of, own_aspect
+from tools.localize.workloads import Workloads
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -95,6 +98,41 @@ def test_a_caller_is_ranked_below_the_callee_that_explains_it() -> None:
     assert rank(signals)[0].component == "frontend"
 
 
+def _timed(component: str, before: float, after: float, score: float = 9.0) -> Signal:
+    return Signal(
+        component, "metrics", "p90(server)", score, 9.0, before, after, T0, "q", "latency"
+    )
+
+
+def test_a_callee_explains_a_caller_only_as_far_as_its_added_time_goes() -> None:
+    calls = {("recommendation", "catalog")}
+    slow_caller = _timed("recommendation", 0.04, 2.2)
+    # The callee added 18 ms to a caller that added 2.2 s: not the explanation.
+    ranked = rank([slow_caller, _timed("catalog", 0.024, 0.042, score=4.0)], calls)
+    assert [r.component for r in ranked] == ["recommendation", "catalog"]
+    assert ranked[0].explained_by is None
+    # Adding a tenth of it or more (ten sequential calls per request) explains it.
+    ranked = rank([slow_caller, _timed("catalog", 0.02, 0.3, score=4.0)], calls)
+    assert [r.component for r in ranked] == ["catalog", "recommendation"]
+    assert ranked[1].explained_by == "catalog"
+    # Time added on the way to the callee (a gap) is not in its own latency: it explains.
+    gap = Signal("catalog", "edges", "gap at catalog", 8.0, 8.0, 3.0, 115.0, T0, "q", "network")
+    ranked = rank([slow_caller, _timed("catalog", 0.02, 0.021, score=0.5), gap], calls)
+    assert ranked[0].component == "catalog"
+
+
+def test_time_spent_waiting_on_callees_counts_at_most_at_the_cut_off() -> None:
+    waiting = Signal("email", "metrics", "client p95", 8.3, 9.0, 0.005, 0.05, T0, "q", "waiting")
+    own = _signal("ads", 7.2)
+    ranked = rank([waiting, own])
+    assert [r.component for r in ranked] == ["ads", "email"]
+    assert ranked[1].score == SIGNIFICANT  # still a suspect, listed with its signal
+    assert ranked[1].signals[0] is waiting
+    assert own_aspect("http_client_requests_seconds") == "waiting"
+    assert own_aspect("grpc_server_handling_seconds") == "latency"
+    assert own_aspect("http_client_requests_total") == "traffic"
+
+
 def test_a_drop_downstream_does_not_explain_a_caller() -> None:
     signals = [_signal("frontend", 9.0), _signal("cart", 8.0, "resource", z=-8.0)]
     assert rank(signals, {("frontend", "cart")})[0].component == "frontend"
@@ -158,3 +196,35 @@ def test_a_clear_outlier_is_a_supported_conclusion() -> None:
     calls = OfflineBrain(Catalog())._conclude(_state_with_ranking(9.0))
     first = next(c.arguments for c in calls if c.name == "update_hypothesis")
     assert first["status"] == "supported" and first["confidence"] >= 0.5
+
+
+def _edge(caller: str, callee: str, reporter: str, z: float) -> Scored:
+    labels = {"source_workload": caller, "destination_workload": callee, "reporter": reporter}
+    return Scored(Series(labels, [0.0, 60.0], [1.0, 2.0]), z, 4.0, 60.0, None)
+
+
+def test_a_callee_side_rise_counts_only_as_far_as_its_caller_felt_it() -> None:
+    (family,) = families(
+        [
+            {
+                "__name__": "rpc_ms",
+                "source_workload": "a",
+                "destination_workload": "b",
+                "reporter": "source",
+            }
+        ]
+    )
+    scored = [
+        _edge("checkout", "currency", "destination", 9.0),  # the callee side says 4 → 60 ms
+        _edge("checkout", "currency", "source", 0.4),  # the caller did not wait any longer
+        _edge("frontend", "ads", "destination", 8.0),
+        _edge("frontend", "ads", "source", 8.5),  # the caller felt all of it
+    ]
+    found, calls = edges.signals(
+        [edges.EdgeResult(family, "q", scored)],
+        Workloads(names={"checkout", "currency", "frontend", "ads"}),
+        UTC,
+    )
+    served = {s.component: s for s in found if "served" in s.name}
+    assert served["currency"].z == 0.4 and served["ads"].z == 8.0
+    assert calls == {("checkout", "currency"), ("frontend", "ads")}

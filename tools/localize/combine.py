@@ -5,12 +5,20 @@ Per component, the score is the maximum of its signals' standardised (peer-norma
 "Combining sources"). Ties go to the component whose second-strongest signal is stronger,
 then to the name, so the order is deterministic.
 
+Time a component spends *waiting* on its callees (client-side latency) says the fault is at
+or below those callees, not in the component: such a signal counts at most at the
+``SIGNIFICANT`` cut-off, so it keeps a component on the list of suspects without letting it
+outrank one whose own latency, errors or resource use moved.
+
 Latency and errors propagate to every caller. A caller whose strongest signal is a rise in
 latency or errors, and which calls a component that itself shows a significant *rise* in
 latency, errors or resource use (or a caller/callee gap) is *explained* by that callee: it is
 ranked just below it, never above. Drops do not explain anything: less traffic, CPU or
 network I/O downstream is what a slow caller causes, not what causes it. The calls come from
-the traces and the edge metrics.
+the traces and the edge metrics. A callee explains only what it can account for: where
+caller and callee report the same latency metric, the time added at the callee must be at
+least ``ACCOUNTS_FOR`` of the time added at the caller (a caller slowed from 40 ms to 2 s is
+not explained by a callee that went from 24 ms to 42 ms).
 """
 
 from __future__ import annotations
@@ -27,8 +35,12 @@ TOP_SIGNALS = 3
 # 3.5 robust standard deviations: the conventional outlier cut-off (Iglewicz and Hoaglin).
 SIGNIFICANT = 3.5
 # Aspects through which a fault propagates to callers, and those that explain a caller.
-_PROPAGATING = frozenset({"latency", "errors"})
+_PROPAGATING = frozenset({"latency", "waiting", "errors"})
 _EXPLAINING = frozenset({"latency", "errors", "resource"})
+# The least share of a caller's added latency its callee must add to explain it: a tenth,
+# so that a caller making up to ten sequential calls per request is still explained.
+ACCOUNTS_FOR = 0.1
+_TIMED = frozenset({"latency", "waiting"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,17 +76,30 @@ def rank(signals: Iterable[Signal], calls: Iterable[tuple[str, str]] = ()) -> li
     ranked = []
     for component, items in per.items():
         items.sort(key=lambda s: (-s.score, -abs(s.z), s.name))
-        top: list[Signal] = []
-        for item in items:
-            if all(t.name != item.name for t in top):
-                top.append(item)
-            if len(top) == TOP_SIGNALS:
-                break
-        ranked.append(
-            Ranked(component, top[0].score if top else 0.0, tuple(top), aspects=_aspects(items))
-        )
+        ranked.append(Ranked(component, _score(items), _top(items), aspects=_aspects(items)))
 
-    return _explain(ranked, set(calls))
+    return _explain(ranked, set(calls), per)
+
+
+def _top(signals: list[Signal]) -> tuple[Signal, ...]:
+    """The strongest signals (sorted), one per metric family first: the p90 and p95 of one
+    latency say less together than one of them beside the CPU that moved with it."""
+    family = {id(s): (s.source, s.name.split("{", 1)[0]) for s in signals}
+    first = {}
+    for signal in signals:
+        first.setdefault(family[id(signal)], signal)
+    chosen = list(first.values())[:TOP_SIGNALS]
+    rest = [s for s in signals if s not in chosen and all(c.name != s.name for c in chosen)]
+    chosen += rest[: TOP_SIGNALS - len(chosen)]
+    return tuple(sorted(chosen, key=signals.index))
+
+
+def _score(signals: list[Signal]) -> float:
+    """The component's score: its strongest signal, waiting on callees capped (see module)."""
+    return max(
+        (min(s.score, SIGNIFICANT) if s.aspect == "waiting" else s.score for s in signals),
+        default=0.0,
+    )
 
 
 def _aspects(signals: list[Signal]) -> dict[str, float]:
@@ -83,21 +108,54 @@ def _aspects(signals: list[Signal]) -> dict[str, float]:
     for signal in signals:
         if signal.z <= 0:
             continue
-        is_gap = signal.aspect == "network" and signal.source in ("edges", "traces")
-        key = "gap" if is_gap else signal.aspect
+        key = "gap" if _is_gap(signal) else signal.aspect
         out[key] = max(out.get(key, 0.0), round(signal.score, 3))
     return out
+
+
+def _is_gap(signal: Signal) -> bool:
+    return signal.aspect == "network" and signal.source in ("edges", "traces")
 
 
 def explains(signal: Signal) -> bool:
     """Whether ``signal`` can explain a caller's anomaly (a significant rise, see module)."""
     if signal.score < SIGNIFICANT or signal.z <= 0:
         return False
-    gap = signal.aspect == "network" and signal.source in ("edges", "traces")
-    return gap or signal.aspect in _EXPLAINING
+    return _is_gap(signal) or signal.aspect in _EXPLAINING
 
 
-def _explain(ranked: list[Ranked], calls: set[tuple[str, str]]) -> list[Ranked]:
+def _explained(caller: list[Signal], top: Iterable[Signal], callee: list[Signal]) -> bool:
+    """Whether a callee with top signals ``top`` explains the caller.
+
+    Time added on the way to the callee (a gap) is not in the callee's own latency, so a
+    gap explains as it is; the callee's own rise must also account for the caller's.
+    """
+    strong = [s for s in top if explains(s)]
+    return any(_is_gap(s) for s in strong) or (bool(strong) and accounts_for(caller, callee))
+
+
+def accounts_for(caller: Iterable[Signal], callee: Iterable[Signal]) -> bool:
+    """Whether the callee's added latency can account for the caller's (see module).
+
+    Compared on the caller's strongest rising latency signal that the callee reports under
+    the same name; without such a pair nothing contradicts the explanation.
+    """
+    theirs = {(s.source, s.name): s for s in callee}
+    paired = [
+        (mine, theirs[(mine.source, mine.name)])
+        for mine in caller
+        if mine.aspect in _TIMED and mine.z > 0 and (mine.source, mine.name) in theirs
+    ]
+    if not paired:
+        return True
+    mine, other = max(paired, key=lambda p: p[0].score)
+    added = mine.after - mine.before
+    return not added > 0 or other.after - other.before >= ACCOUNTS_FOR * added
+
+
+def _explain(
+    ranked: list[Ranked], calls: set[tuple[str, str]], signals: dict[str, list[Signal]]
+) -> list[Ranked]:
     """Order by effective score: a propagating caller never outranks its explaining callee."""
     entries = {e.component: e for e in ranked}
     effective: dict[str, float] = {}
@@ -115,7 +173,7 @@ def _explain(ranked: list[Ranked], calls: set[tuple[str, str]]) -> list[Ranked]:
             for caller, callee in sorted(calls):
                 if caller != name or callee not in entries or callee in visiting:
                     continue
-                if not any(explains(s) for s in entries[callee].signals):
+                if not _explained(signals[name], entries[callee].signals, signals[callee]):
                     continue
                 held = settle(callee, visiting | {name})
                 if best is None or held > best[0]:

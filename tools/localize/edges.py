@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 
 from .blame import blame_gaps
@@ -95,10 +95,29 @@ def signals(
 def _served(
     result: EdgeResult, sides: dict[tuple[str, str, str], dict[str, Scored]], tz: tzinfo | None
 ) -> list[Signal]:
-    """Callee-side latency per callee (its strongest incoming edge), normalised by peers."""
+    """Callee-side latency per callee (its strongest incoming edge), normalised by peers.
+
+    A caller waits at least as long as its callee serves it, so a callee-side rise that is
+    real shows on the caller's side of the same edge too. Where the caller side is reported
+    and did not rise as much, the rise is counted only as far as the caller felt it: the
+    callee-side figure alone then describes requests the caller no longer waited for
+    (cancelled or timed out upstream) or a quantile of a handful of requests.
+    """
+    felt = {
+        key: ends | {"callee": _as_felt(ends["callee"], ends.get("caller"))}
+        for key, ends in sides.items()
+        if "callee" in ends
+    }
     return _per_callee(
-        result, sides, tz, "callee", "{name} served ({caller} → {callee}, callee side)"
+        result, felt, tz, "callee", "{name} served ({caller} → {callee}, callee side)"
     )
+
+
+def _as_felt(callee: Scored, caller: Scored | None) -> Scored:
+    """The callee side's change, capped by the caller side's rise when the caller reports."""
+    if caller is None or callee.z <= 0 or caller.z >= callee.z:
+        return callee
+    return replace(callee, z=max(caller.z, 0.0))
 
 
 def _seen_by_callers(

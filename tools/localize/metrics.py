@@ -18,7 +18,7 @@ from .families import Family
 from .frame import Frame
 from .robust import peer_scores
 from .series import Scored, Series, chart_points, started_at
-from .signals import Signal, aspect_of
+from .signals import Signal, own_aspect
 from .workloads import Workloads
 
 # The quantile a histogram is read at: high enough to show tail latency, low enough that
@@ -99,7 +99,7 @@ def signals(
                     after=item.after,
                     started=started_at(item, tz),
                     query=_one_workload(result.query, result.family, item.series),
-                    aspect=aspect_of(result.family.name),
+                    aspect=own_aspect(result.family.name),
                     points=chart_points(item.series),
                 )
             )

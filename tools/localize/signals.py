@@ -19,7 +19,9 @@ from tools.summarise.numbers import clock_dt, num
 Source = Literal["metrics", "edges", "traces", "logs"]
 # What a signal measures, from its name (Prometheus naming conventions put the unit and the
 # subject in the name): resource use, latency, errors, traffic or network I/O.
-Aspect = Literal["resource", "latency", "errors", "traffic", "network", "other"]
+# ``waiting`` is latency measured on the client side of outbound calls: time the component
+# spent waiting on its callees.
+Aspect = Literal["resource", "latency", "waiting", "errors", "traffic", "network", "other"]
 
 _ASPECTS: tuple[tuple[str, Aspect], ...] = (
     (r"error|fail|exception|5xx|panic|fatal", "errors"),
@@ -28,6 +30,21 @@ _ASPECTS: tuple[tuple[str, Aspect], ...] = (
     (r"duration|latency|_seconds|response_time|time_ms|_milliseconds", "latency"),
     (r"requests?|calls|_count|_total|throughput|rps", "traffic"),
 )
+
+
+# The client side of a call, in metric names (``http_client_…``, ``grpc_client_…``, OTel's
+# ``rpc.client.duration`` as ``rpc_client_duration``): what such a timer measures is the callee.
+_CLIENT_SIDE = re.compile(r"(^|_)client(_|$)")
+
+
+def own_aspect(name: str) -> Aspect:
+    """What a per-workload metric says about the workload that exports it.
+
+    Like ``aspect_of``, except that client-side latency is ``waiting``: the exporter's time
+    spent on its outbound calls, which locates a fault at or below its callees.
+    """
+    aspect = aspect_of(name)
+    return "waiting" if aspect == "latency" and _CLIENT_SIDE.search(name.lower()) else aspect
 
 
 def aspect_of(name: str) -> Aspect:

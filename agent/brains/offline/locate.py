@@ -22,6 +22,9 @@ SIGNIFICANT = 3.5
 # Ranking weights are capped: past ten robust units every outlier is equally certain, and
 # the bounded scores (see tools.localize.robust) rarely go further.
 _MAX_WEIGHT = 10.0 / SIGNIFICANT
+# A component the ranking says is explained by an anomalous callee is a symptom of it: it
+# keeps half its weight, so other evidence on it cannot lift it over the callee by a hair.
+_EXPLAINED_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,7 @@ class Located:
     resource: float  # strongest resource-use signal (metrics)
     gap: float  # strongest caller/callee gap signal (edges, traces)
     errors: float  # strongest error or log-shift signal
+    explained_by: str | None = None  # an anomalous callee that explains it
 
 
 def ranking(turns: list[list[CallRecord]]) -> list[Located]:
@@ -57,6 +61,7 @@ def ranking(turns: list[list[CallRecord]]) -> list[Located]:
                 resource=strongest("resource"),
                 gap=strongest("gap"),
                 errors=strongest("errors"),
+                explained_by=str(entry["explained_by"]) if entry.get("explained_by") else None,
             )
         )
     return out
@@ -74,6 +79,8 @@ def ranking_facts(turns: list[list[CallRecord]], into: Suspects) -> None:
             continue
         kind = "ranked" if located.score >= SIGNIFICANT else "weak_rank"
         weight = min(located.score / SIGNIFICANT, _MAX_WEIGHT)
+        if located.explained_by:
+            weight *= _EXPLAINED_SHARE
         into.add(Fact(located.component, kind, record.id, quote, weight=round(weight, 3)))
         top = _first_signal(record.output, quote)
         if top:
