@@ -165,7 +165,9 @@ def test_the_ranking_records_a_chartable_series_per_entry(
     top = _top(result)
     first = charts[0]
     assert first.subject == top["component"]
-    assert first.signal in {str(s["name"]) for s in top["signals"]}  # type: ignore[union-attr]
+    signals = top["signals"]
+    assert isinstance(signals, list)
+    assert first.signal in {str(s["name"]) for s in signals}
     assert len(first.points) >= 10 and first.window_start is not None
     # The baseline ends at the ranking's onset, and the points span both sides of it.
     assert first.points[0][0] < first.window_start <= first.points[-1][0]

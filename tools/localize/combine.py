@@ -85,7 +85,7 @@ def _top(signals: list[Signal]) -> tuple[Signal, ...]:
     """The strongest signals (sorted), one per metric family first: the p90 and p95 of one
     latency say less together than one of them beside the CPU that moved with it."""
     family = {id(s): (s.source, s.name.split("{", 1)[0]) for s in signals}
-    first = {}
+    first: dict[tuple[str, str], Signal] = {}
     for signal in signals:
         first.setdefault(family[id(signal)], signal)
     chosen = list(first.values())[:TOP_SIGNALS]
