@@ -14,7 +14,7 @@ from tools.localize import edges
 from tools.localize.blame import blame_gaps
 from tools.localize.combine import SIGNIFICANT, rank
 from tools.localize.families import families, kind_of
-from tools.localize.series import Scored, Series
+from tools.localize.series import Scored, Series, score
 from tools.localize.signals import Signal, aspect_of, own_aspect
 from tools.localize.workloads import Workloads
 
@@ -228,3 +228,47 @@ def test_a_callee_side_rise_counts_only_as_far_as_its_caller_felt_it() -> None:
     served = {s.component: s for s in found if "served" in s.name}
     assert served["currency"].z == 0.4 and served["ads"].z == 8.0
     assert calls == {("checkout", "currency"), ("frontend", "ads")}
+
+
+def _sided(caller: str, reporter: str, values: list[float]) -> Scored:
+    labels = {"source_workload": caller, "destination_workload": "currency", "reporter": reporter}
+    series = Series(labels, [60.0 * i for i in range(len(values))], values)
+    return score(series, 60.0 * 6, 60.0 * 6)
+
+
+def test_a_gap_is_the_caller_side_minus_the_callee_side_scored_against_the_call() -> None:
+    (family,) = families(
+        [
+            {
+                "__name__": "rpc_ms",
+                "source_workload": "a",
+                "destination_workload": "b",
+                "reporter": "source",
+            }
+        ]
+    )
+    # Both sides rose, the caller side far more: 10 → 385 ms against 5 → 16 ms.
+    slow = [
+        _sided("checkout", "source", [10, 11, 9, 10, 10, 11, 385, 390]),
+        _sided("checkout", "destination", [5, 5, 6, 5, 5, 5, 16, 15]),
+    ]
+    # A gap flat at zero that grows by half a millisecond on a 3 ms call is ordinary.
+    calm = [
+        _sided("frontend", "source", [3, 3, 3, 3, 3, 3, 3.5, 3.5]),
+        _sided("frontend", "destination", [3, 3, 3, 3, 3, 3, 3, 3]),
+    ]
+    found, _ = edges.signals(
+        [edges.EdgeResult(family, "q", slow + calm, 60.0 * 6)],
+        Workloads(names={"checkout", "frontend", "currency"}),
+        UTC,
+    )
+    (gap,) = [s for s in found if "gap" in s.name]
+    assert gap.component == "currency" and "weakest of 2 incoming" in gap.detail
+    assert 0 < gap.z < 3.5  # blamed on the callee only as far as its calmest caller saw it
+    alone, _ = edges.signals(
+        [edges.EdgeResult(family, "q", slow, 60.0 * 6)],
+        Workloads(names={"checkout", "currency"}),
+        UTC,
+    )
+    (gap,) = [s for s in alone if "gap" in s.name]
+    assert gap.z >= 9.0  # the gap's own change, not the difference of two bounded z

@@ -82,8 +82,11 @@ def rank(signals: Iterable[Signal], calls: Iterable[tuple[str, str]] = ()) -> li
 
 
 def _top(signals: list[Signal]) -> tuple[Signal, ...]:
-    """The strongest signals (sorted), one per metric family first: the p90 and p95 of one
-    latency say less together than one of them beside the CPU that moved with it."""
+    """The strongest signals (sorted), one per metric family first.
+
+    The p90 and p95 of one latency say less together than one of them beside the CPU that
+    moved with it.
+    """
     family = {id(s): (s.source, s.name.split("{", 1)[0]) for s in signals}
     first: dict[tuple[str, str], Signal] = {}
     for signal in signals:

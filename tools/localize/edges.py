@@ -25,7 +25,7 @@ from .blame import blame_gaps
 from .families import Family
 from .frame import Frame
 from .metrics import aggregate, metric_name
-from .robust import peer_scores
+from .robust import finite, peer_scores, robust_z
 from .series import Scored, chart_points, started_at
 from .signals import Signal, aspect_of
 from .workloads import Workloads
@@ -51,6 +51,9 @@ class EdgeResult:
     family: Family
     query: str
     scored: list[Scored]
+    # Where the series were split (the onset), epoch seconds: an edge's gap series is scored
+    # against the part before it. Without it a gap is the difference of the two sides' z.
+    onset: float | None = None
 
 
 def _side(labels: dict[str, str], family: Family) -> str:
@@ -143,14 +146,20 @@ def _per_callee(
     title: str,
     detail: str = "",
 ) -> list[Signal]:
-    """Per callee, its strongest incoming edge as ``side`` reports it, normalised by peers."""
+    """Per callee, its least-changed incoming edge as ``side`` reports it, normalised by peers.
+
+    A callee that itself changed, changed for every caller: when one caller sees it 10x
+    slower and another sees no change, what changed is what that one caller sends it.
+    """
     best: dict[tuple[str, str], tuple[Scored, str]] = {}
-    for (name, caller, callee), ends in sides.items():
+    incoming: dict[tuple[str, str], int] = defaultdict(int)
+    for (name, caller, callee), ends in sorted(sides.items()):
         item = ends.get(side)
         if item is None:
             continue
+        incoming[(name, callee)] += 1
         held = best.get((name, callee))
-        if held is None or abs(item.z) > abs(held[0].z):
+        if held is None or abs(item.z) < abs(held[0].z):
             best[(name, callee)] = (item, caller)
     out = []
     for name in sorted({n for n, _ in best}):
@@ -169,11 +178,35 @@ def _per_callee(
                     started=started_at(item, tz),
                     query=_narrowed(result, item),
                     aspect=aspect_of(result.family.name),
-                    detail=detail,
+                    detail="; ".join(d for d in (detail, _least(incoming[(name, callee)])) if d),
                     points=chart_points(item.series),
                 )
             )
     return out
+
+
+def _gap_z(result: EdgeResult, outer: Scored, inner: Scored) -> float:
+    """How much the time between the two ends of an edge grew, as a robust z.
+
+    The gap is the caller-side value minus the callee-side value at each step, scored
+    against its own baseline: the difference of the two sides' z would understate it, since
+    each z is bounded (a caller side going 10 → 385 ms and a callee side going 5 → 16 ms both
+    score near the bound). Its relative floor is the caller side's level, not the gap's: half
+    a millisecond more on a 3 ms call is ordinary, however flat the gap was.
+    """
+    if result.onset is None:
+        return outer.z - inner.z
+    theirs = dict(zip(inner.series.times, inner.series.values, strict=True))
+    before: list[float] = []
+    after: list[float] = []
+    for t, v in zip(outer.series.times, outer.series.values, strict=True):
+        if t in theirs:
+            (before if t < result.onset else after).append(v - theirs[t])
+    return robust_z(before, after, max(finite([abs(outer.before), abs(outer.after)]), default=0.0))
+
+
+def _least(edges: int) -> str:
+    return f"least changed of {edges} incoming call edges" if edges > 1 else ""
 
 
 def _gaps(
@@ -190,7 +223,7 @@ def _gaps(
             for (n, c, d), ends in sides.items()
             if n == name and "caller" in ends and "callee" in ends
         }
-        gaps = {k: e["caller"].z - e["callee"].z for k, e in edges.items()}
+        gaps = {k: _gap_z(result, e["caller"], e["callee"]) for k, e in edges.items()}
         blamed = blame_gaps(gaps)
         normalised = peer_scores({w: z for w, (z, _) in blamed.items()})
         for workload, (z, why) in sorted(blamed.items()):

@@ -58,20 +58,21 @@ def scale(baseline: Sequence[float], level: float = 0.0) -> float:
     return max(MAD_TO_SIGMA * mad(clean), RELATIVE_FLOOR * top, ABSOLUTE_FLOOR)
 
 
-def robust_z(baseline: Sequence[float], anomalous: Sequence[float]) -> float:
+def robust_z(baseline: Sequence[float], anomalous: Sequence[float], level: float = 0.0) -> float:
     """How far the anomalous part's median sits from the baseline median, in robust units.
 
     Signed: positive when the series rose. The anomalous part's *median* (not its maximum)
     is compared, so one stray point — a counter reset's artefact, a scrape hiccup — in an
     otherwise unchanged window does not score; a sustained shift does. Returns 0 when either
-    part has no finite values.
+    part has no finite values. ``level`` raises the relative floor for a series that is a
+    part of a larger quantity (a gap is judged against the latency it is part of).
     """
     base = finite(baseline)
     after = finite(anomalous)
     if not base or not after:
         return 0.0
-    level = statistics.median(after)
-    return (level - statistics.median(base)) / scale(base, level)
+    middle = statistics.median(after)
+    return (middle - statistics.median(base)) / scale(base, max(abs(middle), abs(level)))
 
 
 def peer_scores(scores: Mapping[str, float]) -> dict[str, float]:

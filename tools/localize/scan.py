@@ -118,7 +118,7 @@ def scan(
     for (family, query, is_edge), (got, _) in zip(planned, fetched, strict=True):
         scored = [score(s, cut, anchor.timestamp()) for s in got]
         if is_edge:
-            edge_results.append(edges.EdgeResult(family, query, scored))
+            edge_results.append(edges.EdgeResult(family, query, scored, cut))
         else:
             metric_results.append(metrics.FamilyResult(family, query, scored))
     tz = anchor.tzinfo
