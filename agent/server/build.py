@@ -112,6 +112,7 @@ def build_server(
         audit_dir / "audit.jsonl",
         executor if executor is not None else executor_factory(settings),
         clock=lambda: datetime.fromtimestamp(clock(), UTC),
+        proposal_ttl=settings.remediation.proposal_ttl,
         approvals=RateLimit(server_settings.approvals_per_window, window),
     )
     slack = (
