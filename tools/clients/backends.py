@@ -76,7 +76,9 @@ class Backends:
             prometheus=PrometheusReader(prometheus) if prometheus else None,
             loki=LokiReader(loki) if loki else None,
             tempo=TempoReader(tempo) if tempo else None,
-            kubernetes=KubeReader.from_kubeconfig(kubeconfig, timeout=timeout or 30.0)
+            kubernetes=KubeReader.from_kubeconfig(
+                kubeconfig, context=settings.kube_context, timeout=timeout or 30.0
+            )
             if kubeconfig
             else None,
             alertmanager=AlertmanagerReader(alertmanager) if alertmanager else None,
