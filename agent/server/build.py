@@ -50,8 +50,14 @@ def executor_factory(settings: Settings) -> ExecutorFactory | None:
     path = settings.server.executor_kubeconfig
     if path is None:
         return None
-    check_separate_credentials(path, settings.backends.kubeconfig)
     context = settings.server.executor_context
+    # The contexts each side authenticates with, as configured (as ``agent approve`` does).
+    check_separate_credentials(
+        path,
+        settings.backends.kubeconfig,
+        executor_context=context,
+        investigator_context=settings.backends.kube_context,
+    )
     return lambda: Executor.from_kubeconfig(path.expanduser(), context)
 
 
