@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.alerts.lookup import AlertmanagerSource, find_alert
-from agent.config import BackendSettings
+from agent.config.backends import BackendSettings
 from agent.investigation.brain import Brain
 from agent.investigation.budget import Budget
 from agent.investigation.loop import investigate, new_state

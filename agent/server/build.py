@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from agent.config import Settings
+from agent.config.settings import Settings
 from agent.notify.outbox import Outbox
 from agent.notify.sink import Sink, build_sinks
 from agent.notify.slack import SlackPoster

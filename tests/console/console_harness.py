@@ -27,7 +27,8 @@ from store_work import finish
 from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.alerts.model import Alert
 from agent.brains.offline import OfflineBrain
-from agent.config import ServerSettings, Settings
+from agent.config.server import ServerSettings
+from agent.config.settings import Settings
 from agent.investigation.environments import replay_environment
 from agent.investigation.setup import prepare
 from agent.investigation.state import CallRecord, InvestigationState, Turn

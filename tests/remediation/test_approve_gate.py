@@ -14,7 +14,8 @@ from report_fakes import supported
 from starlette.applications import Starlette
 
 from agent.cli.approve import run
-from agent.config import BackendSettings, RemediationSettings, Settings
+from agent.config.backends import BackendSettings
+from agent.config.settings import RemediationSettings, Settings
 from agent.remediation import AuditLog, JsonFileStore
 from agent.replay.http import LoopbackServers
 from agent.replay.kubernetes import create_app, write_kubeconfig

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from agent.config import BackendSettings, ServerSettings, Settings
+from agent.config.backends import BackendSettings
+from agent.config.server import ServerSettings
+from agent.config.settings import Settings
 from agent.errors import ConfigError
 from agent.remediation import check_separate_credentials
 from agent.server.build import executor_factory

@@ -16,7 +16,8 @@ from store_work import finish as finish  # the server tests import it from here
 
 from agent.alerts.model import Alert
 from agent.bundle.model import Catalog
-from agent.config import ServerSettings, Settings
+from agent.config.server import ServerSettings
+from agent.config.settings import Settings
 from agent.investigation.brain import BrainTurn
 from agent.investigation.loop import InvestigationDeps
 from agent.investigation.report_builder import ReportContext

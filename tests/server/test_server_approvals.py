@@ -23,7 +23,7 @@ from server_harness import (
 from starlette.applications import Starlette
 
 from agent.alerts.model import alert_from_alertmanager
-from agent.config import RemediationSettings
+from agent.config.settings import RemediationSettings
 from agent.remediation import AuditLog, Executor
 from agent.replay.http import LoopbackServers
 from agent.replay.kubernetes import create_app, write_kubeconfig

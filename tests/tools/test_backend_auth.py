@@ -21,7 +21,8 @@ import trustme
 import yaml
 from loopback_http import Answer, Handler, Seen, serve
 
-from agent.config import BackendSettings, load_settings
+from agent.config.backends import BackendSettings
+from agent.config.load import load_settings
 from agent.errors import BackendError, BackendQueryError, BackendUnavailable, ConfigError
 from tools.clients import Backends
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from agent.config import BackendName, BackendSettings
+from agent.config.backends import BackendName, BackendSettings
 
 from .alertmanager import AlertmanagerReader
 from .connection import Connection
