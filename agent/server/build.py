@@ -17,10 +17,10 @@ from agent.notify.slack import SlackPoster
 from agent.remediation import Executor, check_separate_credentials
 
 from .access import Access
-from .app import Server
 from .approvals import Approvals, ExecutorFactory
 from .auth import check_approver_tokens, webhook_verifiers
 from .console.explore import Explore
+from .deps import Server
 from .intake import Intake
 from .metrics import Metrics
 from .slack import SlackInteractions

@@ -43,8 +43,9 @@ from agent.report.model import (
     RootCause,
     TimelineEvent,
 )
-from agent.server.app import Server, create_app
+from agent.server.app import create_app
 from agent.server.build import build_server
+from agent.server.deps import Server
 from agent.server.store import Limits
 from agent.server.workers import Job, Runner, run_job
 from policies.load import default_policy_path, load_policy

@@ -24,9 +24,10 @@ from agent.investigation.report_builder import ReportContext
 from agent.investigation.state import CallRecord
 from agent.report.model import AlertRef, Report
 from agent.server.access import SESSION_COOKIE
-from agent.server.app import Server, create_app
+from agent.server.app import create_app
 from agent.server.approvals import ExecutorFactory
 from agent.server.build import build_server
+from agent.server.deps import Server
 from agent.server.store import Limits, Store
 from agent.server.workers import Job, Runner, run_job
 
