@@ -24,8 +24,9 @@ import httpx2
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
-from loopback_http import free_port, serve, wait_until
+from loopback_http import free_port, serve
 from notify_fakes import FakeSlack
+from polling import wait_for
 
 from agent.replay.environment import ReplayEnvironment
 from agent.timeutil import format_rfc3339, parse_rfc3339
@@ -66,7 +67,7 @@ def _serve(config: Path, port: int, log: Path) -> Iterator[str]:
 
     try:
         # Generous: a loaded 2-core machine can take long to import and start the server.
-        wait_until(healthy, 180, log.read_text)
+        wait_for(healthy, 180, log.read_text)
         yield base
     finally:
         process.terminate()
@@ -136,7 +137,7 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
 
             with _serve(config, free_port(), log) as base:
                 fire(payload, base)
-                (first,) = wait_until(lambda: _settled(base, 1), 300, log.read_text)
+                (first,) = wait_for(lambda: _settled(base, 1), 300, log.read_text)
                 assert len(slack.posts) == 1 and len(box.messages) == 1
                 # The alert fires again (a new startsAt): a re-investigation of the same alert.
                 again = copy.deepcopy(payload)
@@ -144,7 +145,7 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
                     later = parse_rfc3339(item["startsAt"]) + timedelta(minutes=1)
                     item["startsAt"] = format_rfc3339(later)
                 fire(again, base)
-                wait_until(lambda: _settled(base, 2), 300, log.read_text)
+                wait_for(lambda: _settled(base, 2), 300, log.read_text)
             root, reply = slack.posts
             assert "thread_ts" not in root and reply["thread_ts"] == root["ts"]
             # The owning team's channel, from the catalogue (the report's first escalation).
