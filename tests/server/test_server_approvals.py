@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import server_payloads as p
-from report_fakes import supported
+from report_fakes import proposal, supported
 from server_harness import (
     AM_AUTH,
     APPROVER_TOKEN,
@@ -29,11 +29,8 @@ from agent.replay.http import LoopbackServers
 from agent.replay.kubernetes import create_app, write_kubeconfig
 from agent.report.model import (
     AlertRef,
-    Precondition,
-    Remediation,
     Report,
     RootCause,
-    Target,
 )
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -63,11 +60,6 @@ def _deployment() -> dict[str, Any]:
 
 
 def _report(investigation_id: str, finished_at: datetime | None = None) -> Report:
-    def rem(rid: str, action: str, **params: int) -> Remediation:
-        return Remediation(id=rid, action=action, target=Target(kind="Deployment", namespace="shop", name="checkout"),  # type: ignore[arg-type]
-                           params=params, rationale="because", risk="low",
-                           precondition=Precondition(resource_version="500", revision=2))  # fmt: skip
-
     return Report(
         investigation_id=investigation_id,
         alert=AlertRef(
@@ -81,8 +73,8 @@ def _report(investigation_id: str, finished_at: datetime | None = None) -> Repor
         # The gate acts only on what a supported hypothesis with verified evidence names.
         hypotheses=[supported("checkout")],
         remediations=[
-            rem("restart", "restart_deployment"),
-            rem("scale", "scale_deployment", replicas=4),
+            proposal("restart", "restart_deployment", "shop/checkout"),
+            proposal("scale", "scale_deployment", "shop/checkout", params={"replicas": 4}),
         ],
         # Just finished: the server's gate runs on the wall clock and proposals expire.
         started_at=finished_at or datetime.now(UTC),
