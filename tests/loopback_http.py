@@ -8,7 +8,6 @@ With an ``ssl.SSLContext`` it serves HTTPS (and can demand a client certificate)
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
@@ -108,10 +107,3 @@ def serve(handler: Handler, tls: ssl.SSLContext | None = None) -> Iterator[Loopb
     finally:
         server.shutdown()
         server.server_close()
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on (for servers that cannot bind port 0)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

@@ -10,7 +10,6 @@ and hostile series labels) to check that the pages render it inert.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from agent.investigation.setup import prepare
 from agent.investigation.state import CallRecord, InvestigationState, Turn
 from agent.remediation import Executor
 from agent.replay.environment import ReplayEnvironment
+from agent.replay.http import free_port
 from agent.report.model import (
     AlertRef,
     Escalation,
@@ -173,12 +173,6 @@ def admit(server: Server, alert: Alert) -> str:
     )
     assert admission.investigation_id is not None, admission
     return admission.investigation_id
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -24,11 +24,13 @@ import httpx2
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
-from loopback_http import free_port, serve
+from loopback_http import serve
 from notify_fakes import FakeSlack
 from polling import wait_for
+from replay_run import backends_section
 
 from agent.replay.environment import ReplayEnvironment
+from agent.replay.http import free_port
 from agent.timeutil import format_rfc3339, parse_rfc3339
 
 BUNDLE = "checkout-5xx-0412"
@@ -115,10 +117,7 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
             config.write_text(yaml.safe_dump({
                 "state_dir": str(tmp_path),
                 "catalog_file": str(INCIDENTS / BUNDLE / "catalog.yaml"),
-                "backends": {"prometheus_url": endpoints.prometheus, "loki_url": endpoints.loki,
-                             "tempo_url": endpoints.tempo,
-                             "alertmanager_url": endpoints.alertmanager,
-                             "kubeconfig": str(endpoints.kubeconfig)},
+                "backends": backends_section(endpoints),
                 "server": {"alertmanager_tokens": [TOKEN], "grafana_secret": "g",
                            "pagerduty_secrets": ["p"], "cooldown_seconds": 0,
                            "viewer_tokens": {VIEWER_TOKEN: "viewer"}},
