@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.config import ModelSettings, ReplaySettings
+from agent.config.settings import ModelSettings, ReplaySettings
 from agent.investigation.state import InvestigationState
 from agent.logs.bench import lines_per_second, sample_lines
 from agent.logs.miner import TemplateMiner

@@ -27,7 +27,7 @@ import anthropic
 import httpx2
 
 from agent.brains.claude import ClaudeBrain
-from agent.config import ModelSettings, ReplaySettings
+from agent.config.settings import ModelSettings, ReplaySettings
 from agent.investigation.budget import Budget
 from agent.replay.environment import ReplayEnvironment
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from agent.bundle.model import Catalog
 from agent.cli.serve import main
-from agent.config import Settings
+from agent.config.settings import Settings
 from agent.investigation.brain import BrainTurn, ToolRequest
 from agent.investigation.budget import Budget
 from agent.investigation.ledger import SUBMIT

@@ -15,7 +15,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from typing import Any
 import psycopg
 
 from agent.errors import MissingBinary, ReplayError
+from agent.replay.http import free_port
 
 _INSTALL_HINT = "install it with `apt-get install postgresql` (make system-deps) or set PG_BINDIR"
 _USER = "agent"
@@ -54,12 +54,6 @@ def find_bindir(environ: dict[str, str] | None = None) -> Path:
         if (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file():
             return bindir
     raise MissingBinary(f"PostgreSQL's initdb and pg_ctl not found: {_INSTALL_HINT}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class PostgresCluster:
@@ -103,7 +97,7 @@ class PostgresCluster:
         try:
             self._init(bindir, owner)
             for attempt in range(_PORT_ATTEMPTS):
-                self.port = _free_port()
+                self.port = free_port()
                 if self._start_server(bindir, owner, last=attempt == _PORT_ATTEMPTS - 1):
                     break
         except BaseException:

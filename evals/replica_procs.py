@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,15 +20,10 @@ import httpx2
 import yaml
 
 from agent.errors import ReplayError
+from agent.replay.http import free_port
 
 TOKEN = "replica-load-token"
 _READY_TIMEOUT_S = 120.0  # generous: three interpreters start at once on a busy machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Replica:
@@ -39,7 +33,7 @@ class Replica:
         self.index = index
         self.state_dir = root / f"replica-{index}"
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = self.state_dir / "serve.log"
         self.config = self.state_dir / "agent.yaml"

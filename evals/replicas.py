@@ -31,7 +31,8 @@ from typing import Any, Literal
 
 import httpx2
 
-from agent.config import ServerSettings, Settings
+from agent.config.server import ServerSettings
+from agent.config.settings import Settings
 from agent.server.store import Store, open_store
 
 from .pgcluster import PostgresCluster

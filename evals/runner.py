@@ -21,7 +21,7 @@ from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.bundle.load import INCIDENT
 from agent.bundle.model import Catalog, Truth
 from agent.bundle.truth import load_truth
-from agent.config import ModelSettings, ReplaySettings
+from agent.config.settings import ModelSettings, ReplaySettings
 from agent.errors import ConfigError
 from agent.investigation.brain import Brain
 from agent.investigation.budget import Budget

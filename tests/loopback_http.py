@@ -8,10 +8,8 @@ With an ``ssl.SSLContext`` it serves HTTPS (and can demand a client certificate)
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -109,23 +107,3 @@ def serve(handler: Handler, tls: ssl.SSLContext | None = None) -> Iterator[Loopb
     finally:
         server.shutdown()
         server.server_close()
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on (for servers that cannot bind port 0)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until(
-    predicate: Callable[[], Any], timeout: float, explain: Callable[[], str] = str
-) -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail naming ``explain()``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s: {explain()}")

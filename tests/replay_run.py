@@ -8,17 +8,28 @@ from pathlib import Path
 from typing import Any
 
 from agent.alerts.lookup import AlertmanagerSource, find_alert
-from agent.config import BackendSettings
+from agent.config.backends import BackendSettings
 from agent.investigation.brain import Brain
 from agent.investigation.budget import Budget
 from agent.investigation.loop import investigate, new_state
 from agent.investigation.setup import Environment, prepare
 from agent.investigation.state import InvestigationState
 from agent.record import RecordOptions, RecordSummary, record_bundle
-from agent.replay.environment import ReplayEnvironment
+from agent.replay.environment import Endpoints, ReplayEnvironment
 from agent.report.model import Report
 from policies.load import default_policy_path, load_policy
 from tools.clients import Backends
+
+
+def backends_section(endpoints: Endpoints) -> dict[str, str]:
+    """The ``backends:`` section of a configuration that reads the replayed incident."""
+    return {
+        "prometheus_url": endpoints.prometheus,
+        "loki_url": endpoints.loki,
+        "tempo_url": endpoints.tempo,
+        "alertmanager_url": endpoints.alertmanager,
+        "kubeconfig": str(endpoints.kubeconfig),
+    }
 
 
 def investigate_replay(
@@ -63,13 +74,7 @@ def record_replay(env: ReplayEnvironment, out: Path) -> RecordSummary:
     """Record the started replay's incident with ``agent record``'s code into ``out``."""
     endpoints = env.endpoints
     assert endpoints is not None, "the replay environment must be started"
-    settings = BackendSettings(
-        prometheus_url=endpoints.prometheus,
-        loki_url=endpoints.loki,
-        tempo_url=endpoints.tempo,
-        alertmanager_url=endpoints.alertmanager,
-        kubeconfig=str(endpoints.kubeconfig),
-    )
+    settings = BackendSettings.model_validate(backends_section(endpoints))
     options = RecordOptions(catalog=env.bundle.catalog, wall_clock=lambda: endpoints.now)
     return record_bundle(
         env.bundle.incident.alert_fingerprint,

@@ -1,8 +1,20 @@
-"""Report parts shared by the remediation and approval tests."""
+"""Report parts shared by the remediation and approval tests: hypotheses and proposals."""
 
 from __future__ import annotations
 
-from agent.report.model import Evidence, Hypothesis
+from typing import Any, Literal
+
+from agent.report.model import (
+    Evidence,
+    Hypothesis,
+    Precondition,
+    Remediation,
+    RemediationAction,
+    Target,
+)
+
+# The state the test clusters' Deployments are recorded in.
+RECORDED = Precondition(resource_version="500", revision=2)
 
 
 def supported(component: str, *, verified: bool = True, hypothesis_id: str = "H1") -> Hypothesis:
@@ -26,4 +38,26 @@ def supported(component: str, *, verified: bool = True, hypothesis_id: str = "H1
                 verified=verified,
             )
         ],
+    )
+
+
+def proposal(
+    remediation_id: str,
+    action: RemediationAction,
+    target: str = "shop/payments",
+    *,
+    params: dict[str, Any] | None = None,
+    risk: Literal["low", "medium", "high"] = "low",
+    precondition: Precondition = RECORDED,
+) -> Remediation:
+    """A proposed remediation of the Deployment ``target`` (``namespace/name``)."""
+    namespace, name = target.split("/")
+    return Remediation(
+        id=remediation_id,
+        action=action,
+        target=Target(kind="Deployment", namespace=namespace, name=name),
+        params=params or {},
+        rationale="because",
+        risk=risk,
+        precondition=precondition,
     )

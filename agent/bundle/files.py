@@ -7,7 +7,7 @@ a shared ``problems`` list, so one pass over a bundle reports every problem at o
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ from agent.timeutil import parse_rfc3339_ns
 from .model import LogRecord
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def _node_line(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:
@@ -45,19 +46,28 @@ def _node_line(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:
     return int(node.start_mark.line) + 1
 
 
-def read_yaml_model(path: Path, model: type[M], problems: list[Problem]) -> M | None:
-    """Parse one YAML document into ``model``; problems name the file, line and field."""
+def _parse_yaml(path: Path, problems: list[Problem], parse: Callable[[str], T]) -> T | None:
+    """``parse`` of the file's text; an unreadable file or invalid YAML becomes a problem."""
     try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        return parse(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(path), 0, f"cannot read: {exc}"))
-        return None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         problems.append(Problem(str(path), line, f"invalid YAML: {exc.problem}"))
+    return None
+
+
+def read_yaml_model(path: Path, model: type[M], problems: list[Problem]) -> M | None:
+    """Parse one YAML document into ``model``; problems name the file, line and field."""
+    parsed = _parse_yaml(
+        path,
+        problems,
+        lambda text: (yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)),
+    )
+    if parsed is None:
         return None
+    node, data = parsed
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
@@ -140,17 +150,17 @@ def read_traces(path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
 def read_k8s(path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
     """Read ``k8s.yaml``: Kubernetes objects, never Secrets."""
     objects: list[dict[str, Any]] = []
-    try:
-        text = path.read_text(encoding="utf-8")
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        docs = list(yaml.safe_load_all(text))
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), 0, f"cannot read: {exc}"))
+    parsed = _parse_yaml(
+        path,
+        problems,
+        lambda text: (
+            list(yaml.compose_all(text, Loader=yaml.SafeLoader)),
+            list(yaml.safe_load_all(text)),
+        ),
+    )
+    if parsed is None:
         return objects
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
-        problems.append(Problem(str(path), line, f"invalid YAML: {exc.problem}"))
-        return objects
+    nodes, docs = parsed
     for node, doc in zip(nodes, docs, strict=True):
         if doc is None:
             continue

@@ -23,16 +23,6 @@ Category = Literal[
     "infrastructure",
     "code",
 ]
-CATEGORIES: tuple[str, ...] = (
-    "deployment",
-    "configuration",
-    "resource",
-    "dependency",
-    "network",
-    "capacity",
-    "infrastructure",
-    "code",
-)
 
 
 class _Strict(BaseModel):

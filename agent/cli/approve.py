@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent.config import Settings, load_settings
+from agent.config.load import load_settings
+from agent.config.settings import Settings
 from agent.errors import ConfigError, RemediationAborted
 from agent.remediation import (
     ApprovalRequest,

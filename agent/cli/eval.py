@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agent.config import load_settings
+from agent.config.load import load_settings
 from agent.errors import ConfigError
 from evals.compare import compare
 from evals.render import render_markdown, render_text

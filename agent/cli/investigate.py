@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from agent.alerts.lookup import AlertmanagerSource, AlertSource, find_alert
-from agent.config import Settings, load_settings
+from agent.config.load import load_settings
+from agent.config.settings import Settings
 from agent.errors import ConfigError
 from agent.investigation.budget import Budget
 from agent.investigation.environments import live_environment, replay_environment

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from agent.bundle.model import Catalog
-from agent.config import load_settings
+from agent.config.load import load_settings
 from agent.errors import ConfigError
 from agent.record import RecordOptions, record_bundle
 from agent.record.recorder import TRUTH_HELP

@@ -12,7 +12,7 @@ from types import FrameType
 from typing import Any
 
 from agent.bundle.validate import validate_bundle
-from agent.config import load_settings
+from agent.config.load import load_settings
 from agent.replay.environment import ReplayEnvironment
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.config import load_settings
+from agent.config.load import load_settings
 from agent.errors import ConfigError
 from agent.investigation.budget import Budget
 from policies.load import default_policy_path, load_policy

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import yaml
 
 from agent.bundle.model import Catalog
-from agent.config import Settings
+from agent.config.settings import Settings
 from agent.errors import ConfigError
 from agent.investigation.setup import Environment
 from agent.replay.environment import Endpoints

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from agent.bundle.model import Catalog
-from agent.config import TriageSettings
+from agent.config.settings import TriageSettings
 from agent.k8s_names import workload_of
 from agent.report.model import Remediation, Report, StatusPage
 from agent.report.status_page import sanitize_status_page

@@ -20,7 +20,7 @@ from opentelemetry.trace import Tracer
 from agent.alerts.model import Alert
 from agent.audit import AuditLog
 from agent.bundle.model import Catalog
-from agent.config import ModelSettings, TriageSettings
+from agent.config.settings import ModelSettings, TriageSettings
 from agent.dispatch.pipeline import Dispatcher
 from agent.errors import ConfigError
 from agent.safety.redact import Redactor

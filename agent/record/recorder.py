@@ -18,7 +18,7 @@ import yaml
 from agent.alerts.model import alert_from_alertmanager
 from agent.bundle.load import ALERT, CATALOG, INCIDENT, K8S, LOGS, METRICS_GZ, TRACES
 from agent.bundle.model import Catalog
-from agent.config import BackendSettings
+from agent.config.backends import BackendSettings
 from agent.errors import BackendError, ConfigError
 from agent.safety.redact import Redactor
 from agent.timeutil import parse_rfc3339

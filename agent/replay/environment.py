@@ -17,7 +17,7 @@ from typing import Any
 
 from agent.bundle.load import load_bundle
 from agent.bundle.model import Bundle
-from agent.config import ReplaySettings
+from agent.config.settings import ReplaySettings
 from agent.timeutil import format_rfc3339, to_ns
 
 from .http import LoopbackServers

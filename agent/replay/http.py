@@ -24,6 +24,16 @@ ASGIApp = Any  # an ASGI application: async (scope, receive, send) -> None
 _START_TIMEOUT_S = 10.0
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` that nothing listens on now, for a server that cannot bind port 0.
+
+    Another process may take it before the server binds it; callers retry on a bind failure.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
 class _PortDispatcher:
     """ASGI app that forwards each connection to the app bound to its local port."""
 

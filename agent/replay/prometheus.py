@@ -12,7 +12,6 @@ import gzip
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import httpx2
 
 from agent.errors import MissingBinary, ReplayError
+from agent.replay.http import free_port
 
 _READY_TIMEOUT_S = 30.0
 _INSTALL_HINT = "install it with `apt-get install prometheus` or set PROMETHEUS_BIN/PROMTOOL_BIN"
@@ -80,12 +80,6 @@ def backfill_blocks(metrics: Path, promtool: str, cache_dir: Path) -> Path:
     return target
 
 
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 class PrometheusProcess:
     """A Prometheus server on a loopback port over a private copy of backfilled blocks."""
 
@@ -113,7 +107,7 @@ class PrometheusProcess:
                     shutil.copytree(block, data / block.name)
         config = self._workdir / "prometheus.yml"
         config.write_text("global:\n  evaluation_interval: 1m\nscrape_configs: []\n")
-        port = _free_port(self._host)
+        port = free_port(self._host)
         self.url = f"http://{self._host}:{port}"
         log = (self._workdir / "prometheus.log").open("wb")
         self._proc = subprocess.Popen(

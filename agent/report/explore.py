@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from urllib.parse import urlencode
 
-from agent.config import TriageSettings
+from agent.config.settings import TriageSettings
 
 _DATASOURCES = {
     "promql": ("prometheus", "prometheus_datasource_uid", "expr"),

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from agent.alerts.model import Alert
 from agent.bundle.model import Catalog, CatalogService
-from agent.config import TriageSettings
+from agent.config.settings import TriageSettings
 from agent.report.explore import explore_link
 from agent.report.model import Report
 

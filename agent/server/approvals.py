@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,11 @@ def _no_output(text: str) -> None:
 
 
 class Approvals:
-    """The approve and reject endpoints' logic."""
+    """The approve and reject endpoints' logic.
+
+    Proposals expire ``proposal_ttl`` (``remediation.proposal_ttl``) after their investigation
+    finished, as with ``agent approve``.
+    """
 
     def __init__(
         self,
@@ -126,9 +130,12 @@ class Approvals:
         audit_path: Path,
         executor_factory: ExecutorFactory | None,
         clock: Callable[[], datetime],
+        *,
+        proposal_ttl: timedelta,
         approvals: RateLimit | None = None,
     ) -> None:
         self._approvals = approvals
+        self._proposal_ttl = proposal_ttl
         self._store = store
         self._reports = StoreReports(store)
         self._audit = AuditLog(audit_path)
@@ -194,7 +201,10 @@ class Approvals:
             )
         try:
             with self._executor_factory() as executor:
-                yield Gate(self._reports, self._audit, executor, ask, say, self._clock)
+                yield Gate(
+                    self._reports, self._audit, executor, ask, say, self._clock,
+                    proposal_ttl=self._proposal_ttl,
+                )  # fmt: skip
         except ConfigError as error:
             status = 404 if report.remediation(remediation_id) is None else 400
             raise ApiError(status, str(error)) from None

@@ -21,7 +21,7 @@ import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from agent.config import ServerSettings
+from agent.config.server import ServerSettings
 from agent.errors import ConfigError
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx2
 
-from agent.config import ServerSettings, Settings
+from agent.config.server import ServerSettings
+from agent.config.settings import Settings
 from agent.replay.http import LoopbackServers
 from agent.report.model import AlertRef, Report
 

@@ -10,17 +10,17 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from agent.config import Settings
+from agent.config.settings import Settings
 from agent.notify.outbox import Outbox
 from agent.notify.sink import Sink, build_sinks
 from agent.notify.slack import SlackPoster
 from agent.remediation import Executor, check_separate_credentials
 
 from .access import Access
-from .app import Server
 from .approvals import Approvals, ExecutorFactory
 from .auth import check_approver_tokens, webhook_verifiers
 from .console.explore import Explore
+from .deps import Server
 from .intake import Intake
 from .metrics import Metrics
 from .slack import SlackInteractions
@@ -50,8 +50,14 @@ def executor_factory(settings: Settings) -> ExecutorFactory | None:
     path = settings.server.executor_kubeconfig
     if path is None:
         return None
-    check_separate_credentials(path, settings.backends.kubeconfig)
     context = settings.server.executor_context
+    # The contexts each side authenticates with, as configured (as ``agent approve`` does).
+    check_separate_credentials(
+        path,
+        settings.backends.kubeconfig,
+        executor_context=context,
+        investigator_context=settings.backends.kube_context,
+    )
     return lambda: Executor.from_kubeconfig(path.expanduser(), context)
 
 
@@ -112,6 +118,7 @@ def build_server(
         audit_dir / "audit.jsonl",
         executor if executor is not None else executor_factory(settings),
         clock=lambda: datetime.fromtimestamp(clock(), UTC),
+        proposal_ttl=settings.remediation.proposal_ttl,
         approvals=RateLimit(server_settings.approvals_per_window, window),
     )
     slack = (

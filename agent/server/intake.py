@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.alerts.model import Alert
-from agent.config import ServerSettings
+from agent.config.server import ServerSettings
 
 from .at_rest import redact_alert, redact_text
 from .auth import AuthFailure, Verifier

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agent.bundle.model import Catalog
-from agent.config import Settings
+from agent.config.settings import Settings
 from agent.investigation.brain import Brain
 from agent.investigation.budget import Budget
 from agent.investigation.environments import live_environment, load_catalog

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from agent.config import ServerSettings
+from agent.config.server import ServerSettings
 
 HOUR = 3600.0
 DAY = 86400.0

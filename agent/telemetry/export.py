@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import Tracer
 
-from agent.config import TelemetrySettings
+from agent.config.settings import TelemetrySettings
 
 INSTRUMENTATION_SCOPE = "incident_agent"
 

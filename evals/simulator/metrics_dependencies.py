@@ -81,39 +81,40 @@ def generate_client_histograms(store: MetricStore, cluster: Cluster, states: Sta
                     store.add(fam, "_count", labels, t, math.floor(counts[(peer, "+Inf")]))
 
 
+def add_blackbox_probe(
+    store: MetricStore, labels: dict[str, str], t: float, status: int, cert_expiry: float
+) -> None:
+    """One scrape of a blackbox ``http_2xx`` probe: success, HTTP status and certificate expiry.
+
+    ``status`` 0 is a probe that got no HTTP answer (a failed TLS handshake); 2xx is a success.
+    """
+    f = store.family
+    store.add(
+        f("probe_success", "gauge", "Displays whether or not the probe was a success."),
+        "",
+        labels,
+        t,
+        int(200 <= status < 300),
+    )
+    status_code = f("probe_http_status_code", "gauge", "Response HTTP status code.")
+    store.add(status_code, "", labels, t, status)
+    store.add(
+        f("probe_ssl_earliest_cert_expiry", "gauge", "Returns last SSL chain expiry in unixtime."),
+        "",
+        labels,
+        t,
+        cert_expiry,
+    )
+
+
 def generate_tls_probes(store: MetricStore, cluster: Cluster, states: States) -> None:
     """Blackbox ``http_2xx`` probes of the declared HTTPS endpoints."""
-    f = store.family
     for probe in cluster.scenario.extras.tls_probes:
         labels = {"job": "blackbox", "instance": probe.target}
         for t in states.step_times():
             ok = t < probe.expiry and cluster.ready_share(probe.component, t) > 0
-            store.add(
-                f("probe_success", "gauge", "Displays whether or not the probe was a success."),
-                "",
-                labels,
-                t,
-                int(ok),
-            )
             # A failed handshake never gets as far as an HTTP status.
-            store.add(
-                f("probe_http_status_code", "gauge", "Response HTTP status code."),
-                "",
-                labels,
-                t,
-                200 if ok else 0,
-            )
-            store.add(
-                f(
-                    "probe_ssl_earliest_cert_expiry",
-                    "gauge",
-                    "Returns last SSL chain expiry in unixtime.",
-                ),
-                "",
-                labels,
-                t,
-                probe.expiry,
-            )
+            add_blackbox_probe(store, labels, t, 200 if ok else 0, probe.expiry)
 
 
 def generate_dns_latency(store: MetricStore, cluster: Cluster, states: States) -> None:

@@ -11,6 +11,7 @@ import random
 from evals.simulator.capacity import Autoscaler
 from evals.simulator.lifecycle import Cluster, Pod
 from evals.simulator.metrics_app import db_pool_used
+from evals.simulator.metrics_dependencies import add_blackbox_probe
 from evals.simulator.node_state import NODE_CPUS, condition_true, disk_free, extra_cpu_cores
 from evals.simulator.openmetrics import MetricStore
 from evals.simulator.state import STEP_S, States
@@ -316,31 +317,7 @@ def generate_exporters(store: MetricStore, cluster: Cluster, states: States) -> 
     expiry = cluster.scenario.now + 61 * 86400
     for t in times:
         ok = states.at("payment-provider", t).err < 0.5
-        store.add(
-            f("probe_success", "gauge", "Displays whether or not the probe was a success."),
-            "",
-            probe,
-            t,
-            int(ok),
-        )
-        store.add(
-            f("probe_http_status_code", "gauge", "Response HTTP status code."),
-            "",
-            probe,
-            t,
-            200 if ok else 503,
-        )
-        store.add(
-            f(
-                "probe_ssl_earliest_cert_expiry",
-                "gauge",
-                "Returns last SSL chain expiry in unixtime.",
-            ),
-            "",
-            probe,
-            t,
-            expiry,
-        )
+        add_blackbox_probe(store, probe, t, 200 if ok else 503, expiry)
     coredns = cluster.pods_of("coredns")
     req = f("coredns_dns_requests", "counter", "Counter of DNS requests made per zone.")
     resp = f("coredns_dns_responses", "counter", "Counter of response status codes.")

@@ -7,7 +7,7 @@ from anthropic_fakes import FakeMessagesAPI, error_body, message, ok, text, tool
 
 from agent.alerts.model import Alert
 from agent.brains.claude import ClaudeBrain
-from agent.config import ModelSettings
+from agent.config.settings import ModelSettings
 from agent.errors import BrainRejected, BrainUnavailable
 from agent.investigation.ledger import ledger_schemas
 from agent.investigation.state import CallRecord, InvestigationState, Turn

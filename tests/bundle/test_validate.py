@@ -103,6 +103,20 @@ def test_secret_objects_are_refused(bundle: Path) -> None:
     assert any("k8s.yaml:16: Secret objects must never be recorded" in m for m in messages(bundle))
 
 
+@pytest.mark.parametrize("name", ["incident.yaml", "k8s.yaml"])
+def test_invalid_yaml_names_file_and_line(bundle: Path, name: str) -> None:
+    with (bundle / name).open("a") as handle:
+        handle.write("broken: [unclosed\n")
+    found = [m for m in messages(bundle) if m.startswith(f"{bundle / name}:")]
+    assert len(found) == 1 and ": invalid YAML: " in found[0], found
+    assert int(found[0].split(":")[1]) > 1, found  # the line of the problem, not 0
+
+
+def test_an_unreadable_yaml_file_is_named(bundle: Path) -> None:
+    (bundle / "k8s.yaml").write_bytes(b"kind: \xff\xfe\n")
+    assert any(m.startswith(f"{bundle / 'k8s.yaml'}: cannot read") for m in messages(bundle))
+
+
 def test_missing_required_files(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from agent.bundle.model import Catalog
-from agent.config import load_settings
+from agent.config.load import load_settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

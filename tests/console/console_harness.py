@@ -10,7 +10,6 @@ and hostile series labels) to check that the pages render it inert.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -27,12 +26,14 @@ from store_work import finish
 from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.alerts.model import Alert
 from agent.brains.offline import OfflineBrain
-from agent.config import ServerSettings, Settings
+from agent.config.server import ServerSettings
+from agent.config.settings import Settings
 from agent.investigation.environments import replay_environment
 from agent.investigation.setup import prepare
 from agent.investigation.state import CallRecord, InvestigationState, Turn
 from agent.remediation import Executor
 from agent.replay.environment import ReplayEnvironment
+from agent.replay.http import free_port
 from agent.report.model import (
     AlertRef,
     Escalation,
@@ -42,8 +43,9 @@ from agent.report.model import (
     RootCause,
     TimelineEvent,
 )
-from agent.server.app import Server, create_app
+from agent.server.app import create_app
 from agent.server.build import build_server
+from agent.server.deps import Server
 from agent.server.store import Limits
 from agent.server.workers import Job, Runner, run_job
 from policies.load import default_policy_path, load_policy
@@ -171,12 +173,6 @@ def admit(server: Server, alert: Alert) -> str:
     )
     assert admission.investigation_id is not None, admission
     return admission.investigation_id
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -12,7 +12,7 @@ from incidents import INCIDENTS
 from replay_run import record_replay
 
 from agent.bundle.validate import validate_bundle
-from agent.config import ModelSettings
+from agent.config.settings import ModelSettings
 from agent.replay.environment import ReplayEnvironment
 from evals.runner import EvalConfig, brain_factory, run_case
 

@@ -11,7 +11,7 @@ from incidents import bundle_params
 from replay_run import investigate_replay
 
 from agent.brains.claude import ClaudeBrain
-from agent.config import ModelSettings
+from agent.config.settings import ModelSettings
 from agent.replay.environment import ReplayEnvironment
 from agent.report.model import Report
 

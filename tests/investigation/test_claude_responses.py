@@ -26,7 +26,7 @@ from loop_fakes import ALERT, NOW, FakeTools, deps
 
 from agent.alerts.model import Alert
 from agent.brains.claude import ClaudeBrain
-from agent.config import ModelSettings
+from agent.config.settings import ModelSettings
 from agent.investigation.budget import Budget
 from agent.investigation.loop import investigate, new_state
 from agent.investigation.state import InvestigationState

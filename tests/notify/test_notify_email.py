@@ -13,13 +13,13 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from loopback_http import free_port
 from notify_fakes import alert, report
 
 from agent.errors import DeliveryFailed
 from agent.notify.email import EmailSender
 from agent.notify.message import compose
 from agent.notify.settings import EmailSink
+from agent.replay.http import free_port
 
 USER, PASSWORD = "agent", "smtp-pass-4321"
 

@@ -24,10 +24,13 @@ import httpx2
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
-from loopback_http import free_port, serve, wait_until
+from loopback_http import serve
 from notify_fakes import FakeSlack
+from polling import wait_for
+from replay_run import backends_section
 
 from agent.replay.environment import ReplayEnvironment
+from agent.replay.http import free_port
 from agent.timeutil import format_rfc3339, parse_rfc3339
 
 BUNDLE = "checkout-5xx-0412"
@@ -66,7 +69,7 @@ def _serve(config: Path, port: int, log: Path) -> Iterator[str]:
 
     try:
         # Generous: a loaded 2-core machine can take long to import and start the server.
-        wait_until(healthy, 180, log.read_text)
+        wait_for(healthy, 180, log.read_text)
         yield base
     finally:
         process.terminate()
@@ -114,10 +117,7 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
             config.write_text(yaml.safe_dump({
                 "state_dir": str(tmp_path),
                 "catalog_file": str(INCIDENTS / BUNDLE / "catalog.yaml"),
-                "backends": {"prometheus_url": endpoints.prometheus, "loki_url": endpoints.loki,
-                             "tempo_url": endpoints.tempo,
-                             "alertmanager_url": endpoints.alertmanager,
-                             "kubeconfig": str(endpoints.kubeconfig)},
+                "backends": backends_section(endpoints),
                 "server": {"alertmanager_tokens": [TOKEN], "grafana_secret": "g",
                            "pagerduty_secrets": ["p"], "cooldown_seconds": 0,
                            "viewer_tokens": {VIEWER_TOKEN: "viewer"}},
@@ -136,7 +136,7 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
 
             with _serve(config, free_port(), log) as base:
                 fire(payload, base)
-                (first,) = wait_until(lambda: _settled(base, 1), 300, log.read_text)
+                (first,) = wait_for(lambda: _settled(base, 1), 300, log.read_text)
                 assert len(slack.posts) == 1 and len(box.messages) == 1
                 # The alert fires again (a new startsAt): a re-investigation of the same alert.
                 again = copy.deepcopy(payload)
@@ -144,7 +144,7 @@ def test_serve_delivers_once_threads_updates_and_never_repeats(
                     later = parse_rfc3339(item["startsAt"]) + timedelta(minutes=1)
                     item["startsAt"] = format_rfc3339(later)
                 fire(again, base)
-                wait_until(lambda: _settled(base, 2), 300, log.read_text)
+                wait_for(lambda: _settled(base, 2), 300, log.read_text)
             root, reply = slack.posts
             assert "thread_ts" not in root and reply["thread_ts"] == root["ts"]
             # The owning team's channel, from the catalogue (the report's first escalation).

@@ -80,7 +80,7 @@ def test_slack_posts_block_kit_then_threads_updates(tmp_path: Path) -> None:
 
 
 def test_slack_evidence_links_to_explore_when_configured(tmp_path: Path) -> None:
-    from agent.config import TriageSettings
+    from agent.config.settings import TriageSettings
     from agent.report.triage import triage
 
     class Call:

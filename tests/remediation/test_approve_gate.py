@@ -10,21 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_fakes import supported
+from report_fakes import proposal, supported
 from starlette.applications import Starlette
 
 from agent.cli.approve import run
-from agent.config import BackendSettings, RemediationSettings, Settings
+from agent.config.backends import BackendSettings
+from agent.config.settings import RemediationSettings, Settings
 from agent.remediation import AuditLog, JsonFileStore
 from agent.replay.http import LoopbackServers
 from agent.replay.kubernetes import create_app, write_kubeconfig
 from agent.report.model import (
     AlertRef,
     Precondition,
-    Remediation,
     Report,
     RootCause,
-    Target,
 )
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -87,20 +86,6 @@ def _objects() -> list[dict[str, Any]]:
     ]
 
 
-def _rem(
-    rid: str, action: str, namespace: str = "shop", name: str = "payments", **extra: Any
-) -> Remediation:
-    return Remediation(
-        id=rid,
-        action=action,
-        target=Target(kind="Deployment", namespace=namespace, name=name),
-        params=extra.pop("params", {}),
-        rationale="because",
-        risk="medium",
-        precondition=extra.pop("precondition", Precondition(resource_version="500", revision=2)),
-    )
-
-
 def _report() -> Report:
     return Report(
         investigation_id="inv-7",
@@ -116,20 +101,22 @@ def _report() -> Report:
             supported("cart", verified=False, hypothesis_id="h1"),
         ],
         remediations=[
-            _rem("rollback", "rollback_deployment", params={"to_revision": 1}),
-            _rem("scale", "scale_deployment", params={"replicas": 5}),
-            _rem("restart", "restart_deployment"),
-            _rem("other-ns", "rollback_deployment", namespace="finance", params={"to_revision": 1}),
-            _rem("not-implicated", "restart_deployment", name="cart"),
-            _rem(
+            proposal("rollback", "rollback_deployment", params={"to_revision": 1}),
+            proposal("scale", "scale_deployment", params={"replicas": 5}),
+            proposal("restart", "restart_deployment"),
+            proposal(
+                "other-ns", "rollback_deployment", "finance/payments", params={"to_revision": 1}
+            ),
+            proposal("not-implicated", "restart_deployment", "shop/cart"),
+            proposal(
                 "stale",
                 "scale_deployment",
                 params={"replicas": 5},
                 precondition=Precondition(resource_version="499"),
             ),
-            _rem("stale-revision", "restart_deployment", precondition=Precondition(revision=1)),
-            _rem("no-precondition", "restart_deployment", precondition=Precondition()),
-            _rem("by-hand", "manual"),
+            proposal("stale-revision", "restart_deployment", precondition=Precondition(revision=1)),
+            proposal("no-precondition", "restart_deployment", precondition=Precondition()),
+            proposal("by-hand", "manual"),
         ],
         started_at=NOW,
         finished_at=NOW,

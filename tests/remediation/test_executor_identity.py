@@ -10,8 +10,12 @@ from typing import Any
 import pytest
 import yaml
 
+from agent.config.backends import BackendSettings
+from agent.config.server import ServerSettings
+from agent.config.settings import Settings
 from agent.errors import ConfigError
 from agent.remediation import check_separate_credentials
+from agent.server.build import executor_factory
 
 
 def _jwt(subject: str, nonce: str) -> str:
@@ -98,18 +102,43 @@ def test_separate_credentials_pass(investigator: Path, tmp_path: Path) -> None:
     check_separate_credentials(executor, str(investigator), executor_context="writer")
 
 
+def _with_context(source: Path, path: Path, name: str, token: str) -> Path:
+    """A copy of kubeconfig ``source`` with one more context ``name`` (not the current one)."""
+    document = yaml.safe_load(source.read_text(encoding="utf-8"))
+    document["users"].append({"name": name, "user": {"token": token}})
+    document["contexts"].append({"name": name, "context": {"cluster": "prod", "user": name}})
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
 def test_the_executors_chosen_context_is_the_one_compared(
     investigator: Path, tmp_path: Path
 ) -> None:
-    document = yaml.safe_load(investigator.read_text(encoding="utf-8"))
-    document["users"].append({"name": "writer", "user": {"token": WRITER_TOKEN}})
-    document["contexts"].append(
-        {"name": "writer", "context": {"cluster": "prod", "user": "writer"}}
-    )
-    both = tmp_path / "both.yaml"
-    both.write_text(yaml.safe_dump(document), encoding="utf-8")
+    both = _with_context(investigator, tmp_path / "both.yaml", "writer", WRITER_TOKEN)
     check_separate_credentials(both, str(investigator), executor_context="writer")
     with pytest.raises(ConfigError, match="authenticates as the investigator"):
         check_separate_credentials(both, str(investigator))  # current-context: the investigator's
     with pytest.raises(ConfigError, match="no context 'nope'"):
         check_separate_credentials(both, str(investigator), executor_context="nope")
+
+
+def test_the_server_compares_the_contexts_its_configuration_names(
+    investigator: Path, tmp_path: Path
+) -> None:
+    def server(executor: Path, executor_context: str | None, kube_context: str | None) -> Settings:
+        return Settings(
+            backends=BackendSettings(kubeconfig=str(investigator), kube_context=kube_context),
+            server=ServerSettings(executor_kubeconfig=executor, executor_context=executor_context),
+        )
+
+    # The executor's current context is its own; the context configured for it is not.
+    writer = _kubeconfig(tmp_path / "writer.yaml", {"token": WRITER_TOKEN}, context="writer")
+    borrowed = _with_context(writer, tmp_path / "borrowed.yaml", "reader", INVESTIGATOR_TOKEN)
+    assert executor_factory(server(borrowed, None, None)) is not None
+    with pytest.raises(ConfigError, match="authenticates as the investigator"):
+        executor_factory(server(borrowed, "reader", None))
+    # The investigator reads through the context configured for it, not its current one.
+    _with_context(investigator, investigator, "reads-as-writer", WRITER_TOKEN)
+    assert executor_factory(server(writer, None, None)) is not None
+    with pytest.raises(ConfigError, match="authenticates as the investigator"):
+        executor_factory(server(writer, None, "reads-as-writer"))

@@ -9,16 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_fakes import supported
+from report_fakes import proposal, supported
 
 from agent.errors import RemediationAborted
 from agent.remediation import ApprovalRequest, AuditLog, Gate, JsonFileStore, PlannedAction
 from agent.report.model import (
     AlertRef,
-    Precondition,
-    Remediation,
     Report,
-    Target,
 )
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -91,18 +88,12 @@ def _report() -> Report:
         brain="scripted",
         hypotheses=[supported("payments")],
         remediations=[
-            Remediation(id="R1", action="scale_deployment",
-                        target=Target(kind="Deployment", namespace="shop", name="payments"),
-                        params={"replicas": 6}, rationale="more capacity", risk="low",
-                        precondition=Precondition(resource_version="500", revision=2)),
-            Remediation(id="R2", action="rollback_deployment",
-                        target=Target(kind="Deployment", namespace="shop", name="payments"),
-                        params={"to_revision": 1}, rationale="v2 is broken", risk="medium",
-                        precondition=Precondition(resource_version="500", revision=2)),
+            proposal("R1", "scale_deployment", params={"replicas": 6}),
+            proposal("R2", "rollback_deployment", params={"to_revision": 1}, risk="medium"),
         ],
         started_at=NOW,
         finished_at=NOW,
-    )  # fmt: skip
+    )
 
 
 def _gate(state: Path, cluster: MemoryCluster) -> Gate:

@@ -12,7 +12,7 @@ import pytest
 
 from agent.alerts.model import Alert
 from agent.bundle.model import Catalog
-from agent.config import TriageSettings
+from agent.config.settings import TriageSettings
 from agent.report.model import Report
 from agent.report.render import render_markdown
 from agent.report.triage import triage

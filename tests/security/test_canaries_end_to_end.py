@@ -14,7 +14,7 @@ from replay_run import investigate_replay
 
 from agent.audit import AuditLog
 from agent.brains.claude import ClaudeBrain
-from agent.config import ModelSettings
+from agent.config.settings import ModelSettings
 from agent.replay.environment import ReplayEnvironment
 
 pytestmark = [pytest.mark.replay, pytest.mark.xdist_group("canaries")]

@@ -16,16 +16,18 @@ from store_work import finish as finish  # the server tests import it from here
 
 from agent.alerts.model import Alert
 from agent.bundle.model import Catalog
-from agent.config import ServerSettings, Settings
+from agent.config.server import ServerSettings
+from agent.config.settings import Settings
 from agent.investigation.brain import BrainTurn
 from agent.investigation.loop import InvestigationDeps
 from agent.investigation.report_builder import ReportContext
 from agent.investigation.state import CallRecord
 from agent.report.model import AlertRef, Report
 from agent.server.access import SESSION_COOKIE
-from agent.server.app import Server, create_app
+from agent.server.app import create_app
 from agent.server.approvals import ExecutorFactory
 from agent.server.build import build_server
+from agent.server.deps import Server
 from agent.server.store import Limits, Store
 from agent.server.workers import Job, Runner, run_job
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import server_payloads as p
-from report_fakes import supported
+from report_fakes import proposal, supported
 from server_harness import (
     AM_AUTH,
     APPROVER_TOKEN,
+    Clock,
     CountingRunner,
     admit,
     finish,
@@ -22,16 +23,14 @@ from server_harness import (
 from starlette.applications import Starlette
 
 from agent.alerts.model import alert_from_alertmanager
+from agent.config.settings import RemediationSettings
 from agent.remediation import AuditLog, Executor
 from agent.replay.http import LoopbackServers
 from agent.replay.kubernetes import create_app, write_kubeconfig
 from agent.report.model import (
     AlertRef,
-    Precondition,
-    Remediation,
     Report,
     RootCause,
-    Target,
 )
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -60,12 +59,7 @@ def _deployment() -> dict[str, Any]:
     }
 
 
-def _report(investigation_id: str) -> Report:
-    def rem(rid: str, action: str, **params: int) -> Remediation:
-        return Remediation(id=rid, action=action, target=Target(kind="Deployment", namespace="shop", name="checkout"),  # type: ignore[arg-type]
-                           params=params, rationale="because", risk="low",
-                           precondition=Precondition(resource_version="500", revision=2))  # fmt: skip
-
+def _report(investigation_id: str, finished_at: datetime | None = None) -> Report:
     return Report(
         investigation_id=investigation_id,
         alert=AlertRef(
@@ -79,12 +73,12 @@ def _report(investigation_id: str) -> Report:
         # The gate acts only on what a supported hypothesis with verified evidence names.
         hypotheses=[supported("checkout")],
         remediations=[
-            rem("restart", "restart_deployment"),
-            rem("scale", "scale_deployment", replicas=4),
+            proposal("restart", "restart_deployment", "shop/checkout"),
+            proposal("scale", "scale_deployment", "shop/checkout", params={"replicas": 4}),
         ],
         # Just finished: the server's gate runs on the wall clock and proposals expire.
-        started_at=datetime.now(UTC),
-        finished_at=datetime.now(UTC),
+        started_at=finished_at or datetime.now(UTC),
+        finished_at=finished_at or datetime.now(UTC),
     )
 
 
@@ -172,3 +166,31 @@ def test_approve_without_executor_is_503(tmp_path: Path) -> None:
             ).status_code
             == 403
         )
+
+
+def test_the_configured_proposal_ttl_decides_when_a_proposal_expires(
+    cluster: tuple[Starlette, Path], tmp_path: Path
+) -> None:
+    app, kubeconfig = cluster
+    app.state.recorded_writes.clear()
+    finished = datetime.now(UTC)
+    clock = Clock(finished.timestamp())
+    config = settings(tmp_path).model_copy(
+        update={"remediation": RemediationSettings(proposal_ttl=timedelta(hours=2))}
+    )
+    with running(config, CountingRunner(), clock=clock, start_workers=False,
+                 executor=lambda: Executor.from_kubeconfig(kubeconfig)) as (client, server):  # fmt: skip
+        inv = admit(server.store, alert_from_alertmanager(p.am_alert()))
+        finish(server.store, inv, _report(inv, finished))
+        base = f"/investigations/{inv}/remediations"
+        confirm = {"confirm": "shop/checkout"}
+
+        clock.now = (finished + timedelta(minutes=61)).timestamp()  # past the default 1 h
+        ok = client.post(f"{base}/restart/approve", json=confirm, headers=APPROVER)
+        assert ok.status_code == 200, ok.text
+        assert len(app.state.recorded_writes) == 1
+
+        clock.now = (finished + timedelta(minutes=121)).timestamp()  # past the configured 2 h
+        late = client.post(f"{base}/scale/approve", json=confirm, headers=APPROVER)
+        assert late.status_code == 409 and "expired" in late.json()["error"]
+        assert len(app.state.recorded_writes) == 1

@@ -19,7 +19,7 @@ from server_harness import (
     settings,
 )
 
-from agent.config import ServerSettings
+from agent.config.server import ServerSettings
 from agent.errors import ConfigError
 from agent.server.build import build_server
 

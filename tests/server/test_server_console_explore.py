@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from server_harness import CountingRunner, admit, finish, running, settings
 
 from agent.alerts.model import alert_from_alertmanager
-from agent.config import ConsoleSettings
+from agent.config.server import ConsoleSettings
 from agent.investigation.state import CallRecord, InvestigationState, Turn
 from agent.report.model import AlertRef, Evidence, Hypothesis, Report
 from agent.server.console.explore import Explore

@@ -40,8 +40,8 @@ from agent.report.model import (
     Target,
 )
 from agent.server.access import SESSION_COOKIE
-from agent.server.app import Server
 from agent.server.console.routes import LOGIN_CSRF_COOKIE
+from agent.server.deps import Server
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 HOSTILE = "<script>alert(1)</script>"

@@ -23,7 +23,7 @@ from server_harness import (
 from agent.alerts.model import Alert, alert_from_alertmanager
 from agent.brains.scripted import ScriptedBrain
 from agent.bundle.model import Catalog
-from agent.config import Settings
+from agent.config.settings import Settings
 from agent.investigation.brain import BrainTurn
 from agent.investigation.budget import Budget
 from agent.investigation.loop import InvestigationDeps

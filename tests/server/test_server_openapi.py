@@ -27,7 +27,7 @@ from starlette.testclient import TestClient
 
 from agent.alerts.model import alert_from_alertmanager
 from agent.report.model import AlertRef, Report
-from agent.server.app import Server
+from agent.server.deps import Server
 from agent.server.store import STATUSES
 
 APPROVER = {"Authorization": f"Bearer {APPROVER_TOKEN}"}

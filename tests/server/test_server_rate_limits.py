@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import server_payloads as p
+from report_fakes import proposal
 from server_harness import APPROVER_TOKEN, Clock, CountingRunner, admit, finish, running, settings
 
 from agent.alerts.model import alert_from_alertmanager
-from agent.report.model import AlertRef, Precondition, Remediation, Report, Target
+from agent.report.model import AlertRef, Report
 from agent.server.store.rate_limits import WITHHELD, RateLimit
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -17,18 +18,14 @@ APPROVER = {"Authorization": f"Bearer {APPROVER_TOKEN}"}
 
 
 def _report(investigation_id: str, proposals: int) -> Report:
-    def rem(index: int) -> Remediation:
-        return Remediation(id=f"r{index}", action="restart_deployment",
-                           target=Target(kind="Deployment", namespace="shop", name="checkout"),
-                           rationale="because", risk="low",
-                           precondition=Precondition(resource_version="500", revision=2))  # fmt: skip
-
     return Report(
         investigation_id=investigation_id,
         alert=AlertRef(fingerprint="fp", name="CheckoutHighErrorRate"),
         status="complete",
         brain="scripted",
-        remediations=[rem(i) for i in range(proposals)],
+        remediations=[
+            proposal(f"r{i}", "restart_deployment", "shop/checkout") for i in range(proposals)
+        ],
         started_at=NOW,
         finished_at=NOW,
     )

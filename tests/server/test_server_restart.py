@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,19 +21,15 @@ import httpx2
 import pytest
 import yaml
 from polling import wait_for
+from replay_run import backends_section
 
 from agent.replay.environment import ReplayEnvironment
+from agent.replay.http import free_port
 
 BUNDLE = "checkout-5xx-0412"
 TOKEN = "restart-test-token"
 
 pytestmark = [pytest.mark.replay, pytest.mark.slow, pytest.mark.xdist_group(BUNDLE)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -85,15 +80,13 @@ def test_sigkill_mid_investigation_resumes_after_restart(
     config = tmp_path / "agent.yaml"
     config.write_text(yaml.safe_dump({
         "state_dir": str(tmp_path),
-        "backends": {"prometheus_url": endpoints.prometheus, "loki_url": endpoints.loki,
-                     "tempo_url": endpoints.tempo, "alertmanager_url": endpoints.alertmanager,
-                     "kubeconfig": str(endpoints.kubeconfig)},
+        "backends": backends_section(endpoints),
         "server": {"alertmanager_tokens": [TOKEN], "grafana_secret": "g", "pagerduty_secrets": ["p"],
                    "db_path": str(db), "viewer_tokens": {"viewer-t": "viewer"},
                    "lease_seconds": 5},
     }))  # fmt: skip
     viewer = {"Authorization": "Bearer viewer-t"}
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     with _serve(config, port, log) as process:
         answer = httpx2.post(f"http://127.0.0.1:{port}/webhooks/alertmanager",
@@ -107,7 +100,7 @@ def test_sigkill_mid_investigation_resumes_after_restart(
     assert status == "running" and 2 <= completed < 6
     asked_before = _asked(tmp_path)
 
-    port = _free_port()  # a fresh one: another test may have taken the old one meanwhile
+    port = free_port()  # a fresh one: another test may have taken the old one meanwhile
     with _serve(config, port, log):
         wait_for(
             lambda: (r := _row(db)) and r[0] in ("done", "failed", "awaiting_approval"),

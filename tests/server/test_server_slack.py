@@ -21,7 +21,7 @@ from test_server_approvals import _report, cluster  # noqa: F401  (the executor'
 
 from agent.notify.settings import NotifySettings
 from agent.remediation import AuditLog, Executor
-from agent.server.app import Server
+from agent.server.deps import Server
 
 SIGNING = "slack-signing-secret"
 ALICE, MALLORY = "U0ALICE", "U0MALLORY"

@@ -12,7 +12,7 @@ import server_payloads as p
 from server_harness import AM_AUTH, Clock, quick_report, running, settings, wait_for
 
 from agent.bundle.model import Catalog
-from agent.config import Settings
+from agent.config.settings import Settings
 from agent.investigation.state import InvestigationState
 from agent.report.model import Report
 from agent.server.runner import LiveRunner

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from store_fakes import Backend, alert, at_once
 
-from agent.config import load_settings
+from agent.config.load import load_settings
 from agent.errors import ConfigError, StoreUnavailable
 from agent.server.store import Store, open_store
 from agent.server.store.migrations import MIGRATIONS, migrate

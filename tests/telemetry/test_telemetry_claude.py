@@ -10,7 +10,7 @@ from telemetry_fakes import ALERT, Capture, PolicyTools, make_deps
 
 from agent.brains.claude import ClaudeBrain
 from agent.bundle.model import Catalog
-from agent.config import ModelSettings
+from agent.config.settings import ModelSettings
 from agent.investigation.setup import choose_brain
 from agent.report.model import Report
 from agent.telemetry import instrument, traced_investigate, without_sdk_spans

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from telemetry_fakes import Collector
 
-from agent.config import TelemetrySettings, load_settings
+from agent.config.load import load_settings
+from agent.config.settings import TelemetrySettings
 from agent.errors import ConfigError
 from agent.replay.http import LoopbackServers
 from agent.telemetry import build_tracing, tracing

@@ -18,9 +18,11 @@ from typing import Any
 
 import pytest
 import trustme
+import yaml
 from loopback_http import Answer, Handler, Seen, serve
 
-from agent.config import BackendSettings, load_settings
+from agent.config.backends import BackendSettings
+from agent.config.load import load_settings
 from agent.errors import BackendError, BackendQueryError, BackendUnavailable, ConfigError
 from tools.clients import Backends
 
@@ -249,3 +251,25 @@ def test_shorthands_merge_into_the_connection() -> None:
         5,
     )
     assert settings.connection("tempo") is None
+
+
+def test_the_investigator_reads_through_the_configured_kube_context(tmp_path: Path) -> None:
+    def context(name: str) -> dict[str, Any]:
+        return {"name": name, "context": {"cluster": name, "user": "reader"}}
+
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "staging",
+        "clusters": [{"name": "staging", "cluster": {"server": "https://10.0.0.1:6443"}},
+                     {"name": "prod", "cluster": {"server": "https://10.0.0.2:6443"}}],
+        "contexts": [context("staging"), context("prod")],
+        "users": [{"name": "reader", "user": {"token": "t"}}],
+    }), encoding="utf-8")  # fmt: skip
+    for kube_context, url in ((None, "https://10.0.0.1:6443"), ("prod", "https://10.0.0.2:6443")):
+        backends = Backends.from_settings(
+            BackendSettings(kubeconfig=str(kubeconfig), kube_context=kube_context)
+        )
+        try:
+            assert backends.kubernetes is not None and backends.kubernetes.url == url
+        finally:
+            backends.close()

@@ -5,32 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import httpx2
-
 from agent.errors import BackendQueryError
 
-from .connection import Connection, as_connection
-from .http import JsonReader
+from .http import HttpReader
 
 _PATH = "/api/v2/alerts"
 
 
-class AlertmanagerReader:
+class AlertmanagerReader(HttpReader):
     """Read-only Alertmanager client."""
 
-    def __init__(
-        self,
-        target: str | Connection,
-        *,
-        timeout: float | None = None,
-        transport: httpx2.BaseTransport | None = None,
-    ) -> None:
-        self._http = JsonReader("Alertmanager", as_connection(target, timeout), transport=transport)
-
-    @property
-    def url(self) -> str:
-        """The base URL."""
-        return self._http.url
+    backend = "Alertmanager"
 
     def alerts(
         self,
@@ -58,7 +43,3 @@ class AlertmanagerReader:
             if item.get("fingerprint") == fingerprint:
                 return item
         return None
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()

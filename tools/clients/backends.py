@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from agent.config import BackendName, BackendSettings
+from agent.config.backends import BackendName, BackendSettings
 
 from .alertmanager import AlertmanagerReader
 from .connection import Connection
@@ -76,7 +76,9 @@ class Backends:
             prometheus=PrometheusReader(prometheus) if prometheus else None,
             loki=LokiReader(loki) if loki else None,
             tempo=TempoReader(tempo) if tempo else None,
-            kubernetes=KubeReader.from_kubeconfig(kubeconfig, timeout=timeout or 30.0)
+            kubernetes=KubeReader.from_kubeconfig(
+                kubeconfig, context=settings.kube_context, timeout=timeout or 30.0
+            )
             if kubeconfig
             else None,
             alertmanager=AlertmanagerReader(alertmanager) if alertmanager else None,

@@ -1,6 +1,6 @@
 """How a reader reaches its backend: URL, headers, credentials and TLS, in one shape.
 
-``Connection`` is built from ``agent.config.ConnectionSettings`` and turns it into what each
+``Connection`` is built from ``agent.config.backends.ConnectionSettings`` and turns it into what each
 HTTP library needs: an ``httpx2`` client (Loki, Tempo, Alertmanager) or a ``requests`` session
 (Prometheus through prometheus-api-client). Credentials are attached per request by an auth
 hook, so a token file that is rotated (a projected service-account token) is picked up on the
@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx2
 import requests
 
-from agent.config import ConnectionSettings
+from agent.config.backends import ConnectionSettings
 from agent.errors import BackendUnavailable, SecretUnavailable
 from agent.secretfile import Secret
 

@@ -1,4 +1,4 @@
-"""A small JSON-over-HTTP reader shared by the Loki, Tempo and Alertmanager clients.
+"""A small JSON-over-HTTP reader and the base class of the Loki, Tempo and Alertmanager clients.
 
 Transport errors and HTTP error statuses are mapped here, at the edge, to the project's
 ``BackendUnavailable`` and ``BackendQueryError``, each naming the backend and the request.
@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx2
 
 from agent.errors import BackendQueryError, BackendUnavailable
 
-from .connection import Connection
+from .connection import Connection, as_connection
 
 Params = Mapping[str, str | int | float | Sequence[str]]
 
@@ -85,6 +85,30 @@ class JsonReader:
     def close(self) -> None:
         """Close the connection pool."""
         self._client.close()
+
+
+class HttpReader:
+    """What every HTTP backend's reader shares: its ``JsonReader``, base URL and ``close``."""
+
+    backend: ClassVar[str]  # the name errors give it: "Loki", "Tempo", "Alertmanager"
+
+    def __init__(
+        self,
+        target: str | Connection,
+        *,
+        timeout: float | None = None,
+        transport: httpx2.BaseTransport | None = None,
+    ) -> None:
+        self._http = JsonReader(self.backend, as_connection(target, timeout), transport=transport)
+
+    @property
+    def url(self) -> str:
+        """The base URL."""
+        return self._http.url
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
 
 
 def envelope_data(fetched: Fetched, name: str, path: str) -> Fetched:

@@ -11,7 +11,7 @@ import httpx2
 from agent.timeutil import to_ns
 
 from .connection import Connection, as_connection
-from .http import Fetched, JsonReader, envelope_data
+from .http import Fetched, HttpReader, envelope_data
 
 Direction = Literal["backward", "forward"]
 Instant = datetime | int  # an aware datetime, or epoch nanoseconds (exact, for pagination)
@@ -21,8 +21,10 @@ def _ns(moment: Instant) -> int:
     return moment if isinstance(moment, int) else to_ns(moment)
 
 
-class LokiReader:
+class LokiReader(HttpReader):
     """Read-only Loki client; every method returns the envelope's ``data`` and the raw size."""
+
+    backend = "Loki"
 
     def __init__(
         self,
@@ -37,12 +39,7 @@ class LokiReader:
             connection = replace(
                 connection, headers={**connection.headers, "X-Scope-OrgID": tenant}
             )
-        self._http = JsonReader("Loki", connection, transport=transport)
-
-    @property
-    def url(self) -> str:
-        """The base URL."""
-        return self._http.url
+        super().__init__(connection, transport=transport)
 
     def _get(self, path: str, params: dict[str, str | int | list[str]]) -> Fetched:
         return envelope_data(self._http.get_json(path, params), "Loki", path)
@@ -86,7 +83,3 @@ class LokiReader:
         return self._get(
             "/loki/api/v1/series", {"match[]": match, "start": to_ns(start), "end": to_ns(end)}
         )
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()

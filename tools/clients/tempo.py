@@ -7,10 +7,7 @@ import binascii
 from datetime import datetime
 from typing import Any
 
-import httpx2
-
-from .connection import Connection, as_connection
-from .http import Fetched, JsonReader
+from .http import Fetched, HttpReader
 
 _ID_KEYS = ("traceId", "spanId", "parentSpanId")
 
@@ -37,22 +34,10 @@ def _hex_ids(node: Any) -> Any:
     return node
 
 
-class TempoReader:
+class TempoReader(HttpReader):
     """Read-only Tempo client."""
 
-    def __init__(
-        self,
-        target: str | Connection,
-        *,
-        timeout: float | None = None,
-        transport: httpx2.BaseTransport | None = None,
-    ) -> None:
-        self._http = JsonReader("Tempo", as_connection(target, timeout), transport=transport)
-
-    @property
-    def url(self) -> str:
-        """The base URL."""
-        return self._http.url
+    backend = "Tempo"
 
     def trace(self, trace_id: str) -> Fetched:
         """One trace as OTLP JSON (``{"batches": [...]}``) with hex ids."""
@@ -74,7 +59,3 @@ class TempoReader:
         fetched = self._http.get_json(f"/api/v2/search/tag/{tag}/values")
         values = fetched.body.get("tagValues", []) if isinstance(fetched.body, dict) else []
         return [str(v.get("value")) for v in values if isinstance(v, dict)]
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()

@@ -28,7 +28,7 @@ from typing import Any
 import anthropic
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
-from agent.config import ModelSettings
+from agent.config.settings import ModelSettings
 from agent.errors import BrainRejected, BrainUnavailable
 from agent.investigation.brain import BrainTurn, ToolRequest
 from agent.investigation.budget import ModelUsage

@@ -19,7 +19,8 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from agent.alerts.model import Alert
-from agent.config import ServerSettings, Settings
+from agent.config.server import ServerSettings
+from agent.config.settings import Settings
 from agent.investigation.state import CallRecord, InvestigationState, Turn
 from agent.report.model import AlertRef, Evidence, Hypothesis, Report
 from tools.summarise.numbers import clock_dt

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from agent.config import ConsoleSettings
+from agent.config.server import ConsoleSettings
 from agent.investigation.state import CallRecord
 
 from .charts import parse_instant

@@ -21,11 +21,12 @@ from starlette.concurrency import run_in_threadpool
 from ..access import SESSION_COOKIE, SESSION_SECONDS, Principal, Session, csrf_matches
 from ..approvals import ApiError
 from ..auth import AuthFailure
+from ..bodies import read_body
 from . import pages
 from .views import FILTERS, hypothesis_views, list_rows, namespaces
 
 if TYPE_CHECKING:
-    from ..app import Server
+    from ..deps import Server
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "agent_login_csrf"
@@ -72,14 +73,7 @@ def _identify(request: Request) -> tuple[Principal, Session | None]:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > _FORM_LIMIT:
-        raise ApiError(413, f"form of {declared} bytes exceeds {_FORM_LIMIT} bytes")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > _FORM_LIMIT:
-            raise ApiError(413, f"form exceeds {_FORM_LIMIT} bytes")
+    body = await read_body(request, _FORM_LIMIT, "form")
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=20)
     return {name: values[0] for name, values in fields.items()}
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.config import Settings
+from agent.config.settings import Settings
 
 from .admission import Admission, Limits
 from .database import Database

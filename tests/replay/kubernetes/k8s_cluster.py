@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from agent.bundle.model import LogRecord
 
@@ -11,6 +16,23 @@ NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 DEPLOY_UID = "9d1f0b52-6a55-4a8e-9d0c-1b1c1f0e0001"
 CRASHING_POD = "checkout-7b9c5d-x2k9p"
 HEALTHY_POD = "checkout-6d4f8a-q7wzt"
+
+KUBECTL = shutil.which("kubectl")
+needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+
+
+def kubectl(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``kubectl`` against ``kubeconfig``, its discovery cache beside it."""
+    assert KUBECTL is not None
+    command = [
+        KUBECTL,
+        "--kubeconfig",
+        str(kubeconfig),
+        "--cache-dir",
+        str(kubeconfig.parent / "cache"),
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
 
 
 def _ts(delta: timedelta) -> str:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
-from k8s_cluster import NOW
+from k8s_cluster import NOW, kubectl, needs_kubectl
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
@@ -82,23 +80,9 @@ def test_list_and_get_with_the_official_client(url: str, tmp_path: Path) -> None
     assert missing.value.status == 404
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+@needs_kubectl
 def test_kubectl_resolves_the_short_name(url: str, tmp_path: Path) -> None:
     kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", url, namespace="shop")
-    result = subprocess.run(
-        [
-            "kubectl",
-            "--kubeconfig",
-            str(kubeconfig),
-            "--cache-dir",
-            str(tmp_path / "c"),
-            "get",
-            "hpa",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = kubectl(kubeconfig, "get", "hpa")
     assert result.returncode == 0, result.stderr
     assert "search" in result.stdout and "frontend" in result.stdout

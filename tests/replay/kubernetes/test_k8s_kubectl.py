@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
-from k8s_cluster import CRASHING_POD, HEALTHY_POD
+from k8s_cluster import CRASHING_POD, HEALTHY_POD, kubectl, needs_kubectl
 
-KUBECTL = shutil.which("kubectl")
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
-
-
-def _kubectl(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert KUBECTL is not None
-    command = [
-        KUBECTL,
-        "--kubeconfig",
-        str(kubeconfig),
-        "--cache-dir",
-        str(kubeconfig.parent / "cache"),
-        *args,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+pytestmark = needs_kubectl
 
 
 def _ok(kubeconfig: Path, *args: str) -> str:
-    result = _kubectl(kubeconfig, *args)
+    result = kubectl(kubeconfig, *args)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -74,10 +57,10 @@ def test_logs(kubeconfig: Path) -> None:
 
 
 def test_secrets_and_writes_are_refused(kubeconfig: Path) -> None:
-    secrets = _kubectl(kubeconfig, "get", "secrets")
+    secrets = kubectl(kubeconfig, "get", "secrets")
     assert secrets.returncode != 0
     assert "Forbidden" in secrets.stderr and "cannot list resource" in secrets.stderr
-    scaled = _kubectl(kubeconfig, "scale", "deployment", "checkout", "--replicas=0")
+    scaled = kubectl(kubeconfig, "scale", "deployment", "checkout", "--replicas=0")
     assert scaled.returncode != 0
-    deleted = _kubectl(kubeconfig, "delete", "pod", CRASHING_POD, "--wait=false")
+    deleted = kubectl(kubeconfig, "delete", "pod", CRASHING_POD, "--wait=false")
     assert deleted.returncode != 0 and "read-only" in deleted.stderr

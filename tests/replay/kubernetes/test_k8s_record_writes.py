@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
-from k8s_cluster import CRASHING_POD, NOW, cluster_objects, pod_logs
+from k8s_cluster import CRASHING_POD, NOW, cluster_objects, kubectl, needs_kubectl, pod_logs
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from starlette.applications import Starlette
@@ -98,30 +96,14 @@ def test_default_mode_refuses_and_records_nothing() -> None:
     assert app.state.recorded_writes == []
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+@needs_kubectl
 def test_kubectl_server_dry_run_patch_is_recorded(tmp_path: Path) -> None:
     app = create_app(cluster_objects(), pod_logs(), NOW, record_writes=True)
     patch = '{"spec":{"template":{"spec":{"containers":[{"name":"checkout","image":"x:1"}]}}}}'
     with LoopbackServers({"k8s": app}) as servers:
         kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", servers.urls["k8s"], "shop")
-        result = subprocess.run(
-            [
-                "kubectl",
-                "--kubeconfig",
-                str(kubeconfig),
-                "--cache-dir",
-                str(tmp_path / "c"),
-                "patch",
-                "deployment",
-                "checkout",
-                "--dry-run=server",
-                "-p",
-                patch,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
+        result = kubectl(
+            kubeconfig, "patch", "deployment", "checkout", "--dry-run=server", "-p", patch
         )
     assert result.returncode == 0, result.stderr
     [write] = app.state.recorded_writes
