@@ -272,3 +272,32 @@ def test_a_gap_is_the_caller_side_minus_the_callee_side_scored_against_the_call(
     )
     (gap,) = [s for s in alone if "gap" in s.name]
     assert gap.z >= 9.0  # the gap's own change, not the difference of two bounded z
+
+
+def test_the_trace_survey_runs_only_when_the_ranking_located_nothing() -> None:
+    brain = OfflineBrain(Catalog())
+    listing = CallRecord(
+        id="t0_metrics_ns",
+        name="list_metrics",
+        arguments={},
+        data={
+            "names": ["http_request_duration_seconds_bucket", "container_cpu_usage_seconds_total"]
+        },
+    )
+
+    def survey_then(ranking: list[dict[str, object]], *done: CallRecord) -> list[str]:
+        rank_call = CallRecord(
+            id="t0_rank", name="rank_components", arguments={}, data={"ranking": ranking}
+        )
+        state = _state_with_ranking(1.0)
+        state.turns = [Turn(index=0, calls=[rank_call, listing]), Turn(index=1, calls=[*done])]
+        return [c.id for c in brain.next_turn(state, []).calls]
+
+    located = survey_then([{"component": "cart", "score": 8.0, "signals": []}])
+    assert not [i for i in located if i.startswith("tf_")]
+    assert located and all(i.startswith("t1_") for i in located)
+    assert "t1_q_latency_p99" not in located  # per-service onsets locate: not needed
+    blind = survey_then([])
+    assert sorted(blind) == ["tf_errors", "tf_graph"]
+    graph = CallRecord(id="tf_graph", name="service_graph", arguments={})
+    assert "t1_q_latency_p99" in survey_then([], graph)

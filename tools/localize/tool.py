@@ -21,6 +21,8 @@ _DEFAULT_LOOKBACK = timedelta(minutes=30)
 # Characters of the budget left to the dispatcher's framing of the result (status, request,
 # range, the untrusted-data wrapper, hints), so the summary and its data survive intact.
 _FRAMING = 1_200
+# Source gaps carried to the report (each names its source and what it missed).
+_GAPS_REPORTED = 6
 
 
 class RankInput(ToolInput):
@@ -142,7 +144,7 @@ def rank_components(args: RankInput, ctx: ToolContext) -> ToolResult:
             if (chart := next((c for s in e.signals if (c := s.chart(onset))), None))
         ],
     }
-    return envelope(
+    result = envelope(
         tool="rank_components",
         request=request,
         span=span,
@@ -155,3 +157,8 @@ def rank_components(args: RankInput, ctx: ToolContext) -> ToolResult:
         empty=not ranking,
         hints=[] if ranking else ["No signal in scope: check the data gaps above."],
     )
+    # What the ranking could not see is the investigation's data gap too (a dead Tempo is
+    # not silence because the metrics still ranked something).
+    if gaps:
+        result.gap = "rank_components: " + "; ".join(gaps[:_GAPS_REPORTED])
+    return result

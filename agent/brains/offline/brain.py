@@ -1,9 +1,11 @@
 """The offline investigator: a fixed, deterministic SRE routine over the tools.
 
-Turn 1 surveys (alert, metric discovery, service graph, error traces, changes, events);
-turn 2 measures (error traces' span trees, per-service error and latency onsets, saturation
-queries for the discovered metrics); turn 3 looks closely at the leading suspect (its pods,
-rollout history and new log templates); turn 4 writes the ledger and the report. Each turn's
+Turn 1 surveys (alert, the ranking of ``rank_components``, metric discovery, changes,
+events); only when the ranking located nothing, a trace survey follows (service graph, error
+traces) for the older locators; then a turn measures (saturation queries for the discovered
+metrics, and without a ranking the error traces' span trees and per-service error and
+latency onsets); the next looks closely at the leading suspects (their pods, rollout history
+and new log templates); the last writes the ledger and the report. Each turn's
 calls are independent, so they run in parallel. The phase is derived from the state, so a
 resumed investigation continues where it stopped.
 """
@@ -54,6 +56,7 @@ class OfflineBrain:
         done = {r.id.split("_", 1)[0] for turn in state.turns for r in turn.calls}
         phases = (
             ("t0", self._survey, "survey the incident"),
+            ("tf", self._trace_survey, "survey traces: the ranking located nothing"),
             ("t1", self._measure, "measure onsets and saturation"),
             ("t2", self._inspect, "inspect the leading suspects"),
         )
@@ -141,18 +144,11 @@ class OfflineBrain:
 
     def _survey(self, state: InvestigationState) -> list[ToolRequest]:
         now = self._now(state)
-        start = state.alert.starts_at - _SURVEY_LOOKBACK
         namespaces = self._namespaces(state)
         scoped = "|".join(namespaces)
         calls = [
             ToolRequest("t0_alert", "alert_context", {}),
             ToolRequest("t0_rank", "rank_components", {}),
-            ToolRequest("t0_graph", "service_graph", self._span(start, now)),
-            ToolRequest(
-                "t0_errors",
-                "trace_lookup",
-                {"errors_only": True, "limit": 10, **self._span(start, now)},
-            ),
         ]
         if scoped:
             calls += [
@@ -184,6 +180,29 @@ class OfflineBrain:
             )
         return calls
 
+    def _located(self, state: InvestigationState) -> bool:
+        """Whether the ranking placed the fault (then the older locators are not needed)."""
+        return bool(ranking(self._turns(state)))
+
+    def _trace_survey(self, state: InvestigationState) -> list[ToolRequest]:
+        """The older locators' inputs, when the ranking did not run or located nothing.
+
+        The service graph's failing chain and the error traces' origins place a fault by
+        walking the calls; with a ranking they would only repeat what it already scored.
+        """
+        if self._located(state):
+            return []
+        now = self._now(state)
+        start = state.alert.starts_at - _SURVEY_LOOKBACK
+        return [
+            ToolRequest("tf_graph", "service_graph", self._span(start, now)),
+            ToolRequest(
+                "tf_errors",
+                "trace_lookup",
+                {"errors_only": True, "limit": 10, **self._span(start, now)},
+            ),
+        ]
+
     def _measure(self, state: InvestigationState) -> list[ToolRequest]:
         turns = self._turns(state)
         now = self._now(state)
@@ -200,8 +219,10 @@ class OfflineBrain:
         metrics = merge_listings(r.data for r in ev.records(turns, "list_metrics"))
         namespaces = self._namespaces(state)
         if namespaces:
+            # Per-service error and latency onsets locate too: only without a ranking.
+            located = self._located(state)
             for query in [
-                *request_queries(metrics, namespaces),
+                *([] if located else request_queries(metrics, namespaces)),
                 *saturation_queries(metrics, namespaces),
             ]:
                 calls.append(
