@@ -12,7 +12,7 @@ from tools.localize.logs import poisson_z
 from tools.localize.onset import alert_signal, onset, run_start
 from tools.localize.robust import ABSOLUTE_FLOOR, peer_scores, robust_z, scale
 from tools.localize.shares import proportion_z
-from tools.localize.traces import call_counts, client_gaps, self_times
+from tools.localize.spans import call_counts, client_gaps, self_times
 from tools.summarise.spans import Span
 
 NOISY = [10.0, 11.0, 9.0, 10.5, 9.5, 10.0, 10.2, 9.8, 10.1, 9.9]

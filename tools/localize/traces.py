@@ -26,12 +26,13 @@ from datetime import datetime
 from agent.errors import BackendError
 from tools.clients import TempoReader
 from tools.summarise.changepoint import detect_change
-from tools.summarise.spans import Span, children, critical_path, error_origins, spans_from_otlp
+from tools.summarise.spans import Span, spans_from_otlp
 
 from .blame import blame_gaps
 from .robust import peer_scores, robust_z
 from .shares import Evidence, share_signals
 from .signals import Signal
+from .spans import call_counts, client_gaps, deepest_slow, origins_of, self_times
 from .workloads import Workloads
 
 # Traces listed by the search, and how many of them are fetched whole (evenly over time).
@@ -90,65 +91,6 @@ def split_time(listed: list[dict[str, object]], fallback: float) -> tuple[float,
         return fallback, "the onset"
     moment = int(str(ordered[change.index].get("startTimeUnixNano") or 0)) / 1e9
     return moment, "the change point of trace durations"
-
-
-def self_times(spans: Sequence[Span]) -> dict[str, list[float]]:
-    """Per service, the self time (ms) of each of its spans: duration minus children's union."""
-    tree = children(spans)
-    out: dict[str, list[float]] = defaultdict(list)
-    for span in spans:
-        covered = _union([(c.start_ns, c.end_ns) for c in tree.get(span.span_id, [])], span)
-        out[span.service].append(max(0.0, (span.end_ns - span.start_ns - covered) / 1e6))
-    return out
-
-
-def call_counts(spans: Sequence[Span]) -> dict[str, list[float]]:
-    """Per operation ``service + NUL + span name``, how many calls each of its spans made.
-
-    A code path that changed — an exception thrown half-way, a branch taken on a wrong
-    result — changes how many downstream calls an operation makes, even when no span carries
-    an error status (Nezha's observation: faults shift the *patterns* of events in a trace).
-    """
-    tree = children(spans)
-    out: dict[str, list[float]] = defaultdict(list)
-    for span in spans:
-        out[f"{span.service}\0{span.name}"].append(float(len(tree.get(span.span_id, []))))
-    return out
-
-
-def _union(intervals: list[tuple[int, int]], parent: Span) -> int:
-    """Nanoseconds of ``parent`` covered by the union of ``intervals`` (clipped to it)."""
-    total = 0
-    cursor = parent.start_ns
-    for lo, hi in sorted(intervals):
-        lo, hi = max(lo, cursor), min(hi, parent.end_ns)
-        if hi > lo:
-            total += hi - lo
-            cursor = hi
-    return total
-
-
-def client_gaps(spans: Sequence[Span]) -> dict[str, list[float]]:
-    """Per call edge ``caller + NUL + callee``, CLIENT span minus the SERVER span it called (ms)."""
-    tree = children(spans)
-    out: dict[str, list[float]] = defaultdict(list)
-    for span in spans:
-        if span.kind not in ("CLIENT", "3", "SPAN_KIND_CLIENT"):
-            continue
-        for child in tree.get(span.span_id, []):
-            if child.service != span.service:
-                gap = max(0.0, span.duration_ms - child.duration_ms)
-                out[f"{span.service}\0{child.service}"].append(gap)
-    return out
-
-
-def deepest_slow(spans: Sequence[Span], slow: dict[str, float]) -> str | None:
-    """The service of the deepest critical-path span slower than its operation's baseline."""
-    found = None
-    for span in critical_path(spans):
-        if span.duration_ms > slow.get(f"{span.service}\0{span.name}", float("inf")):
-            found = span.service
-    return found
 
 
 def calls_of(traces: Sequence[Sequence[Span]], workloads: Workloads) -> set[tuple[str, str]]:
@@ -279,7 +221,14 @@ def _gap_signals(
     request: str,
     moment: datetime,
 ) -> list[Signal]:
+    """Gaps per edge, blamed on the end they share (``blame``), with their median gaps.
+
+    Unlike the edge metrics' gaps (``edges``), the floor of a trace gap's scale is the gap's
+    own level, not the call's: measured on the dev set, judging it against the CLIENT span
+    (the call) located two fewer incidents, so the simpler rule stays until data says else.
+    """
     edge_z = {k: robust_z(before[k], after[k]) for k in set(before) & set(after)}
+    medians = {k: (_median(before[k]), _median(after[k])) for k in edge_z}
     blamed = blame_gaps(edge_z)
     normalised = peer_scores({s: z for s, (z, _) in blamed.items()})
     return [
@@ -289,8 +238,8 @@ def _gap_signals(
             name=f"caller→callee gap at {service} (CLIENT minus SERVER span, ms)",
             score=normalised[service] if z > 0 else 0.0,
             z=z,
-            before=0.0,
-            after=0.0,
+            before=_edge_median(medians, service, 0),
+            after=_edge_median(medians, service, 1),
             started=moment,
             query=request,
             aspect="network",
@@ -298,6 +247,12 @@ def _gap_signals(
         )
         for service, (z, why) in sorted(blamed.items())
     ]
+
+
+def _edge_median(medians: dict[str, tuple[float, float]], service: str, side: int) -> float:
+    """The largest median gap (before or after the onset) among the edges into ``service``."""
+    values = [m[side] for k, m in medians.items() if k.split("\0")[1] == service]
+    return max(values, default=0.0)
 
 
 def _pattern_signals(
@@ -359,11 +314,6 @@ def _deepest(
         "latency",
         Evidence(workloads, request, moment),
     )
-
-
-def origins_of(spans: Sequence[Span]) -> set[str]:
-    """The services (or uninstrumented peers) where a trace's errors begin, if any failed."""
-    return {o["peer"] or o["service"] for o in error_origins(spans)}
 
 
 def _error_origins(
