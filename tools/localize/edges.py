@@ -26,7 +26,7 @@ from .families import Family
 from .frame import Frame
 from .metrics import aggregate, metric_name
 from .robust import finite, peer_scores, robust_z
-from .series import Scored, chart_points, started_at
+from .series import Scored, started_at
 from .signals import Signal, aspect_of
 from .workloads import Workloads
 
@@ -179,7 +179,7 @@ def _per_callee(
                     query=_narrowed(result, item),
                     aspect=aspect_of(result.family.name),
                     detail="; ".join(d for d in (detail, _least(incoming[(name, callee)])) if d),
-                    points=chart_points(item.series),
+                    series=item.series,
                 )
             )
     return out
@@ -244,7 +244,7 @@ def _gaps(
                     aspect="network",
                     detail=f"{why}; largest on {caller} → {callee}: caller side z "
                     f"{outer.z:+.1f}, callee side z {inner.z:+.1f}",
-                    points=chart_points(outer.series),
+                    series=outer.series,
                 )
             )
     return out

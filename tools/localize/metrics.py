@@ -17,7 +17,7 @@ from datetime import tzinfo
 from .families import Family
 from .frame import Frame
 from .robust import peer_scores
-from .series import Scored, Series, chart_points, started_at
+from .series import Scored, Series, started_at
 from .signals import Signal, own_aspect
 from .workloads import Workloads
 
@@ -100,7 +100,7 @@ def signals(
                     started=started_at(item, tz),
                     query=_one_workload(result.query, result.family, item.series),
                     aspect=own_aspect(result.family.name),
-                    points=chart_points(item.series),
+                    series=item.series,
                 )
             )
     return out

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from tools.summarise.numbers import clock_dt, num
+
+from .series import Series, chart_points
 
 Source = Literal["metrics", "edges", "traces", "logs"]
 # What a signal measures, from its name (Prometheus naming conventions put the unit and the
@@ -71,8 +73,8 @@ class Signal:
     query: str
     aspect: Aspect = "other"
     detail: str = ""
-    # The series behind a metric or edge signal, downsampled for a chart (epoch s, value).
-    points: tuple[tuple[float, float], ...] = ()
+    # The series behind a metric or edge signal, for a chart (downsampled only when drawn).
+    series: Series | None = field(default=None, compare=False, repr=False)
 
     def line(self) -> str:
         """One line of text for the model."""
@@ -106,13 +108,14 @@ class Signal:
         anomalous run started (at the onset when it has no run of its own: that is where it
         was split and scored), from the baseline median to the anomalous one.
         """
-        if len(self.points) < 2:
+        points = chart_points(self.series) if self.series is not None else ()
+        if len(points) < 2:
             return None
         chart: dict[str, Any] = {
             "subject": self.component,
             "signal": self.name,
             "labels": {"component": self.component, "signal": self.name},
-            "points": [[int(t), float(f"{v:.4g}")] for t, v in self.points],
+            "points": [[int(t), float(f"{v:.4g}")] for t, v in points],
             "window_start": clock_dt(onset),
             "baseline_mean": self.before,
             "window_mean": self.after,
