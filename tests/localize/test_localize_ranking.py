@@ -196,6 +196,10 @@ def test_a_clear_outlier_is_a_supported_conclusion() -> None:
     calls = OfflineBrain(Catalog())._conclude(_state_with_ranking(9.0))
     first = next(c.arguments for c in calls if c.name == "update_hypothesis")
     assert first["status"] == "supported" and first["confidence"] >= 0.5
+    # The hypothesis says what placed it (a latency ranking), not that errors start there.
+    proposed = next(c.arguments for c in calls if c.name == "propose_hypothesis")
+    assert "rank_components" in proposed["statement"]
+    assert "errors" not in proposed["statement"]
 
 
 def _edge(caller: str, callee: str, reporter: str, z: float) -> Scored:

@@ -26,7 +26,14 @@ _PAGES = {
 def statement(verdict: Verdict) -> str:
     """A one-sentence hypothesis for ``verdict``."""
     causes = verdict.causes
-    why = causes[0].detail or causes[0].kind.replace("_", " ") if causes else "errors start here"
+    kinds = {f.kind for f in verdict.facts}
+    if causes:
+        why = causes[0].detail or causes[0].kind.replace("_", " ")
+    elif kinds & {"ranked", "weak_rank"}:
+        # Located by the ranking, whose signals may be latency or resource use, not errors.
+        why = "its signals changed most at the onset (rank_components)"
+    else:
+        why = "errors start here"
     return f"{verdict.component} is the root cause ({verdict.category}): {why}"[:590]
 
 
