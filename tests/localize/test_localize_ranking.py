@@ -13,7 +13,7 @@ from agent.investigation.state import CallRecord, InvestigationState, Turn
 from tools.localize import edges
 from tools.localize.blame import blame_gaps
 from tools.localize.combine import SIGNIFICANT, rank
-from tools.localize.families import families, kind_of
+from tools.localize.families import Family, families, kind_of
 from tools.localize.series import Scored, Series, score
 from tools.localize.signals import Signal, aspect_of, own_aspect
 from tools.localize.workloads import Workloads
@@ -202,22 +202,20 @@ def test_a_clear_outlier_is_a_supported_conclusion() -> None:
     assert "errors" not in proposed["statement"]
 
 
+def _edge_family() -> Family:
+    """An Istio-shaped edge family: source and destination workloads and a reporter."""
+    labels = {"source_workload": "a", "destination_workload": "b", "reporter": "source"}
+    (family,) = families([{"__name__": "rpc_ms", **labels}])
+    return family
+
+
 def _edge(caller: str, callee: str, reporter: str, z: float) -> Scored:
     labels = {"source_workload": caller, "destination_workload": callee, "reporter": reporter}
     return Scored(Series(labels, [0.0, 60.0], [1.0, 2.0]), z, 4.0, 60.0, None)
 
 
 def test_a_callee_side_rise_counts_only_as_far_as_its_caller_felt_it() -> None:
-    (family,) = families(
-        [
-            {
-                "__name__": "rpc_ms",
-                "source_workload": "a",
-                "destination_workload": "b",
-                "reporter": "source",
-            }
-        ]
-    )
+    family = _edge_family()
     scored = [
         _edge("checkout", "currency", "destination", 9.0),  # the callee side says 4 → 60 ms
         _edge("checkout", "currency", "source", 0.4),  # the caller did not wait any longer
@@ -241,16 +239,7 @@ def _sided(caller: str, reporter: str, values: list[float]) -> Scored:
 
 
 def test_a_gap_is_the_caller_side_minus_the_callee_side_scored_against_the_call() -> None:
-    (family,) = families(
-        [
-            {
-                "__name__": "rpc_ms",
-                "source_workload": "a",
-                "destination_workload": "b",
-                "reporter": "source",
-            }
-        ]
-    )
+    family = _edge_family()
     # Both sides rose, the caller side far more: 10 → 385 ms against 5 → 16 ms.
     slow = [
         _sided("checkout", "source", [10, 11, 9, 10, 10, 11, 385, 390]),
