@@ -79,6 +79,8 @@ def test_aspects_come_from_names() -> None:
     assert aspect_of("http_server_requests_seconds") == "latency"
     assert aspect_of("grpc_errors_total") == "errors"
     assert aspect_of("kube_deployment_spec_replicas") == "other"
+    # A summary's request count is traffic, though its name carries the unit of its sum.
+    assert aspect_of("rate(http_server_requests_seconds_count)") == "traffic"
 
 
 def test_gaps_blame_the_end_every_slowed_edge_shares() -> None:

@@ -29,6 +29,8 @@ _ASPECTS: tuple[tuple[str, Aspect], ...] = (
     (r"error|fail|exception|5xx|panic|fatal", "errors"),
     (r"cpu|memory|mem_|heap|gc_|disk|fs_|filesystem|throttl|oom|swap|load", "resource"),
     (r"network|_bytes_total|packets|receive|transmit|tcp|socket", "network"),
+    # A summary's or histogram's ``_count`` counts requests, whatever unit its name carries.
+    (r"_count\b", "traffic"),
     (r"duration|latency|_seconds|response_time|time_ms|_milliseconds", "latency"),
     (r"requests?|calls|_count|_total|throughput|rps", "traffic"),
 )
