@@ -7,14 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tools.localize.frame import AFTER_ALERT, anchored
+from tools.localize.frame import AFTER_ALERT, Frame, anchored
+from tools.localize.limits import LIMIT_LEVEL, limit_queries
 from tools.localize.logs import poisson_z
 from tools.localize.onset import alert_signal, onset, run_start
 from tools.localize.robust import ABSOLUTE_FLOOR, peer_scores, robust_z, scale
 from tools.localize.shares import proportion_z
+from tools.localize.signals import own_aspect
 from tools.localize.spans import call_counts, client_gaps, self_times
 from tools.summarise.spans import Span
 
+T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 NOISY = [10.0, 11.0, 9.0, 10.5, 9.5, 10.0, 10.2, 9.8, 10.1, 9.9]
 
 
@@ -125,3 +128,32 @@ def test_trace_views_self_time_gaps_and_call_patterns() -> None:
     assert selfs["cart"] == [20.0]
     assert client_gaps(spans) == {"front\0cart": [60.0]}  # 80 ms client, 20 ms server
     assert call_counts(spans)["front\0front/op"] == [1.0, 1.0]
+
+
+def test_usage_is_compared_with_limits_where_both_are_exported() -> None:
+    frame = Frame(T0, T0 + timedelta(minutes=30), T0 + timedelta(minutes=20), 60.0)
+    sel = 'namespace=~"shop"'
+    usage = {"container_cpu_usage_seconds_total", "container_memory_working_set_bytes"}
+    ksm = limit_queries(usage | {"kube_pod_container_resource_limits"}, sel, frame)
+    (cpu,) = [q for f, q in ksm if f.name.startswith("cpu")]
+    assert 'kube_pod_container_resource_limits{namespace=~"shop", resource="cpu"}' in cpu
+    assert "irate(container_cpu_usage_seconds_total{" in cpu and "[180s]" in cpu
+    assert cpu.startswith("max by (pod) (") and "on (namespace, pod, container)" in cpu
+    assert len(ksm) == 2
+    assert all(f.key == "pod" and own_aspect(f.name) == "resource" for f, _ in ksm)
+    # Without kube-state-metrics, cAdvisor's own spec gives the limits (unlimited ones dropped).
+    spec = usage | {"container_spec_cpu_quota", "container_spec_cpu_period"}
+    (only,) = limit_queries(spec, sel, frame)
+    assert "container_spec_cpu_quota{" in only[1] and "> 0)" in only[1]
+    # No limit exported, or no usage: nothing to compare.
+    assert limit_queries(usage, sel, frame) == []
+    assert limit_queries({"kube_pod_container_resource_limits"}, sel, frame) == []
+
+
+def test_saturation_is_scored_on_the_scale_of_the_limit() -> None:
+    def z(before: float, after: float) -> float:
+        return robust_z([before] * 10, [after] * 3, LIMIT_LEVEL)
+
+    assert round(z(0.05, 0.35), 1) == 3.0
+    assert round(z(0.5, 1.0), 1) == 5.0
+    assert z(0.001, 0.01) < 0.1  # tenfold, but nowhere near the limit

@@ -14,6 +14,7 @@ from tools.clients import PrometheusReader
 from . import edges, metrics
 from .families import Family, families
 from .frame import Frame, step_seconds
+from .limits import LIMIT_LEVEL, limit_queries
 from .onset import alert_signal, onset, run_start
 from .series import Series, score, try_fetch
 from .signals import Signal
@@ -88,16 +89,16 @@ def scan(
     sample = next(s for s in listed if s.get("__name__") == keyed[0].name)
     frame = Frame(start, end, anchor, step_seconds(start, end, _interval(prom, sample, end)))
     out.frame = frame
-    planned: list[tuple[Family, str, bool]] = []
+    planned: list[tuple[Family, str, str]] = []
     for family in keyed:
         if family.edge() is not None:
-            query = edges.edge_query(family, selector, frame)
-            is_edge = True
+            query, role = edges.edge_query(family, selector, frame), "edge"
         else:
-            query = metrics.family_query(family, selector, frame)
-            is_edge = False
+            query, role = metrics.family_query(family, selector, frame), "metric"
         if query is not None:
-            planned.append((family, query, is_edge))
+            planned.append((family, query, role))
+    names = {str(s.get("__name__", "")) for s in listed}
+    planned += [(f, q, "limit") for f, q in limit_queries(names, selector, frame)]
     signal_query = alert_signal(expression) if expression else None
     with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
         alert_future = pool.submit(try_fetch, prom, signal_query, frame) if signal_query else None
@@ -115,9 +116,10 @@ def scan(
     cut = out.onset.timestamp()
     metric_results = []
     edge_results = []
-    for (family, query, is_edge), (got, _) in zip(planned, fetched, strict=True):
-        scored = [score(s, cut, anchor.timestamp()) for s in got]
-        if is_edge:
+    for (family, query, role), (got, _) in zip(planned, fetched, strict=True):
+        level = LIMIT_LEVEL if role == "limit" else 0.0
+        scored = [score(s, cut, anchor.timestamp(), level) for s in got]
+        if role == "edge":
             edge_results.append(edges.EdgeResult(family, query, scored, cut))
         else:
             metric_results.append(metrics.FamilyResult(family, query, scored))

@@ -83,13 +83,16 @@ def _median(values: Sequence[float]) -> float:
     return clean[mid] if len(clean) % 2 else (clean[mid - 1] + clean[mid]) / 2
 
 
-def score(series: Series, onset: float, anchor: float) -> Scored:
-    """The series' robust z at ``onset``: points before it are the baseline, the rest anomalous."""
+def score(series: Series, onset: float, anchor: float, level: float = 0.0) -> Scored:
+    """The series' robust z at ``onset``: points before it are the baseline, the rest anomalous.
+
+    ``level`` raises the scale's relative floor (see ``robust_z``).
+    """
     base = [v for t, v in zip(series.times, series.values, strict=True) if t < onset]
     after = [v for t, v in zip(series.times, series.values, strict=True) if t >= onset]
     return Scored(
         series=series,
-        z=robust_z(base, after),
+        z=robust_z(base, after, level),
         before=_median(base),
         after=_median(after),
         started=run_start(series.times, series.values, max(anchor, onset)),

@@ -58,9 +58,10 @@ def rank_components(args: RankInput, ctx: ToolContext) -> ToolResult:
     when" over everything in the investigation's scope at once, so you do not have to guess
     metric names. It finds the onset (change points of the alert's expression and of every
     scanned signal), takes the baseline before it, and scores every metric family per
-    workload (rates, quantiles, gauges) with robust statistics normalised across the peer
-    workloads exporting the same metric; edge metrics (caller side vs callee side), trace
-    self time and caller/callee gaps; log error rates and NEW/SPIKE/VANISHED templates.
+    workload (rates, quantiles, gauges, CPU and memory use relative to limits) with robust
+    statistics normalised across the peer workloads exporting the same metric; edge metrics
+    (caller side vs callee side), trace self time and caller/callee gaps; log error rates
+    and NEW/SPIKE/VANISHED templates.
     Each entry lists its top signals with before → after values, when each started, and the
     exact query to re-run it with query_metrics, trace_lookup or query_logs. Scores are in
     robust standard deviations against peers: above ~3.5 is unusual, a wide margin over the
