@@ -11,11 +11,13 @@ investigator adds (causes, pods, logs), so two ranking methods can be compared d
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,12 @@ from .scoring import normalise, truth_names
 _LISTED = 20
 
 
-def _rank(env: ReplayEnvironment, repeats: int) -> tuple[ToolResult, list[float]]:
+@contextmanager
+def tool_context(env: ReplayEnvironment, *, without: str | None = None) -> Iterator[ToolContext]:
+    """A tool context over a started replay, scoped to its alert's namespace.
+
+    ``without`` names a backend (``prometheus``, ``tempo``, ``loki``) to leave unconfigured.
+    """
     endpoints = env.endpoints
     assert endpoints is not None
     backends = Backends.from_urls(**endpoints.backend_urls())
@@ -43,12 +50,18 @@ def _rank(env: ReplayEnvironment, repeats: int) -> tuple[ToolResult, list[float]
             env.bundle.incident.alert_fingerprint,
             [AlertmanagerSource(backends.alertmanager, endpoints.alertmanager)],
         )
-        ctx = ToolContext(
-            backends=backends,
+        yield ToolContext(
+            backends=dataclasses.replace(backends, **{without: None}) if without else backends,
             now=endpoints.now,
             alert=alert,
             scope=Scope(frozenset({alert.namespace or ""})),
         )
+    finally:
+        backends.close()
+
+
+def _rank(env: ReplayEnvironment, repeats: int) -> tuple[ToolResult, list[float]]:
+    with tool_context(env) as ctx:
         result = rank_components(RankInput(limit=_LISTED), ctx)
         times = []
         for _ in range(repeats):
@@ -56,8 +69,6 @@ def _rank(env: ReplayEnvironment, repeats: int) -> tuple[ToolResult, list[float]
             result = rank_components(RankInput(limit=_LISTED), ctx)
             times.append(time.perf_counter() - began)
         return result, times
-    finally:
-        backends.close()
 
 
 def measure(bundle: Path, repeats: int) -> dict[str, Any]:

@@ -8,7 +8,6 @@ service catalogue. One is metrics-only; the other is also run with Prometheus sw
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from collections.abc import Iterator
@@ -19,12 +18,11 @@ import pytest
 import yaml
 from replay_run import investigate_replay
 
-from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.brains.offline import OfflineBrain
 from agent.replay.environment import ReplayEnvironment
 from agent.server.console.charts import pick, series_charts
-from tools.base import Scope, ToolContext, ToolResult
-from tools.clients import Backends
+from evals.bench_rank import tool_context
+from tools.base import ToolResult
 from tools.localize import RankInput, rank_components
 
 NEZHA = Path(__file__).resolve().parents[2] / "fixtures" / "nezha"
@@ -49,25 +47,8 @@ def envs() -> Iterator[dict[str, ReplayEnvironment]]:
 
 
 def _rank(env: ReplayEnvironment, *, without: str | None = None) -> ToolResult:
-    endpoints = env.endpoints
-    assert endpoints is not None
-    backends = Backends.from_urls(**endpoints.backend_urls())
-    try:
-        assert backends.alertmanager is not None
-        alert = find_alert(
-            env.bundle.incident.alert_fingerprint,
-            [AlertmanagerSource(backends.alertmanager, endpoints.alertmanager)],
-        )
-        used = dataclasses.replace(backends, **{without: None}) if without else backends
-        ctx = ToolContext(
-            backends=used,
-            now=endpoints.now,
-            alert=alert,
-            scope=Scope(frozenset({alert.namespace or ""})),
-        )
+    with tool_context(env, without=without) as ctx:
         return rank_components(RankInput(), ctx)
-    finally:
-        backends.close()
 
 
 def _top(result: ToolResult) -> dict[str, object]:
