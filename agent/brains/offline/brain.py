@@ -19,7 +19,6 @@ from agent.bundle.model import Catalog
 from agent.investigation.brain import BrainTurn, ToolRequest
 from agent.investigation.ledger import PROPOSE, SUBMIT, UPDATE
 from agent.investigation.state import CallRecord, InvestigationState
-from policies.scope import dependency_closure
 from tools.localize.frame import AFTER_ALERT
 
 from . import evidence as ev
@@ -29,6 +28,7 @@ from .locate import ranking, ranking_facts
 from .queries import merge_listings, request_queries, saturation_queries
 from .rank import Verdict, rank, refutable
 from .report import evidence_items, remediation, statement, submission
+from .subject import alert_service, backing_systems, known_names, scope_namespaces
 
 _SURVEY_LOOKBACK = timedelta(minutes=30)
 _CHANGES_LOOKBACK = timedelta(hours=3)
@@ -78,36 +78,10 @@ class OfflineBrain:
     # -- helpers --------------------------------------------------------------------------
 
     def _service(self, state: InvestigationState) -> str:
-        labels = state.alert.labels
-        return next((labels[k] for k in ("service", "app", "job") if labels.get(k)), "")
+        return alert_service(state.alert)
 
     def _namespaces(self, state: InvestigationState) -> list[str]:
-        """The alert's namespace, its service's and its dependencies' (the policy's scope rule)."""
-        names = {state.alert.namespace or ""}
-        services = {s.name: s for s in self._catalog.services}
-        own = services.get(self._service(state))
-        if own is not None:
-            names.add(own.namespace or "")
-            names.update(d.namespace or "" for d in dependency_closure(own, services))
-        return sorted(n for n in names if n)
-
-    def _known(self) -> frozenset[str]:
-        names = {s.name for s in self._catalog.services}
-        for service in self._catalog.services:
-            names.update(service.dependencies)
-        return frozenset(names)
-
-    def _dependencies(self, state: InvestigationState) -> frozenset[str]:
-        """Catalogue entries that are backing systems: depended on, outside the alert's area."""
-        services = {s.name: s for s in self._catalog.services}
-        home = set(self._namespaces(state)[:1]) | {state.alert.namespace or ""}
-        out = set()
-        for service in self._catalog.services:
-            for dep in service.dependencies:
-                entry = services.get(dep)
-                if entry is None or entry.namespace not in home or not entry.dependencies:
-                    out.add(dep)
-        return frozenset(out)
+        return scope_namespaces(self._catalog, state.alert)
 
     @staticmethod
     def _turns(state: InvestigationState) -> list[list[CallRecord]]:
@@ -138,8 +112,8 @@ class OfflineBrain:
         return Context(
             service=self._service(state),
             onset=self._onset(state),
-            known=self._known(),
-            datastores=self._dependencies(state),
+            known=known_names(self._catalog),
+            datastores=backing_systems(self._catalog, state.alert),
         )
 
     def _survey(self, state: InvestigationState) -> list[ToolRequest]:
