@@ -87,14 +87,13 @@ def _top(signals: list[Signal]) -> tuple[Signal, ...]:
     The p90 and p95 of one latency say less together than one of them beside the CPU that
     moved with it.
     """
-    family = {id(s): (s.source, s.name.split("{", 1)[0]) for s in signals}
-    first: dict[tuple[str, str], Signal] = {}
-    for signal in signals:
-        first.setdefault(family[id(signal)], signal)
-    chosen = list(first.values())[:TOP_SIGNALS]
-    rest = [s for s in signals if s not in chosen and all(c.name != s.name for c in chosen)]
-    chosen += rest[: TOP_SIGNALS - len(chosen)]
-    return tuple(sorted(chosen, key=signals.index))
+    first: dict[tuple[str, str], int] = {}  # per (source, family): its strongest signal
+    for i, signal in enumerate(signals):
+        first.setdefault((signal.source, signal.name.split("{", 1)[0]), i)
+    chosen = sorted(first.values())[:TOP_SIGNALS]
+    names = {signals[i].name for i in chosen}
+    rest = [i for i, s in enumerate(signals) if i not in chosen and s.name not in names]
+    return tuple(signals[i] for i in sorted(chosen + rest[: TOP_SIGNALS - len(chosen)]))
 
 
 def _score(signals: list[Signal]) -> float:
@@ -153,7 +152,9 @@ def accounts_for(caller: Iterable[Signal], callee: Iterable[Signal]) -> bool:
         return True
     mine, other = max(paired, key=lambda p: p[0].score)
     added = mine.after - mine.before
-    return not added > 0 or other.after - other.before >= ACCOUNTS_FOR * added
+    if not added > 0:  # no measurable rise at the caller (or an unknown one): nothing to weigh
+        return True
+    return other.after - other.before >= ACCOUNTS_FOR * added
 
 
 def _explain(

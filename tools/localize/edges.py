@@ -6,10 +6,12 @@ the caller-side latency of an edge grew while the callee-side did not, the time 
 between them — the network, or the callee's pod before the handler runs (rca-methods.md,
 "Caller/callee gap"). Three signals come out of it:
 
-* the callee-side change of an edge, as the callee's own latency (``edge-served``);
-* the gap (caller-side z minus callee-side z) of each edge, blamed on the end the gapped
-  edges share (``blame``): a callee all of whose callers see it slower, or a caller slower
-  towards every one of its callees;
+* the callee-side change of an edge, as the callee's own latency (``edge-served``), counted
+  only as far as the caller side felt it, and taken from the callee's least-changed
+  incoming edge;
+* the gap of each edge (the caller-side minus the callee-side series, scored as a series of
+  its own), blamed on the end the gapped edges share (``blame``): a callee all of whose
+  callers see it slower, or a caller slower towards every one of its callees;
 * for edges only their callers report (a client-side metric naming its peer, typically an
   uninstrumented or external dependency), the caller-side change blamed on the callee.
 """
@@ -98,7 +100,7 @@ def signals(
 def _served(
     result: EdgeResult, sides: dict[tuple[str, str, str], dict[str, Scored]], tz: tzinfo | None
 ) -> list[Signal]:
-    """Callee-side latency per callee (its strongest incoming edge), normalised by peers.
+    """Callee-side latency per callee (see ``_per_callee``), normalised by peers.
 
     A caller waits at least as long as its callee serves it, so a callee-side rise that is
     real shows on the caller's side of the same edge too. Where the caller side is reported
