@@ -11,10 +11,11 @@ from tools.localize.frame import AFTER_ALERT, Frame, anchored
 from tools.localize.limits import LIMIT_LEVEL, limit_queries
 from tools.localize.logs import poisson_z
 from tools.localize.onset import alert_signal, onset, run_start
+from tools.localize.paths import call_paths
 from tools.localize.robust import ABSOLUTE_FLOOR, peer_scores, robust_z, scale
 from tools.localize.shares import proportion_z
 from tools.localize.signals import own_aspect
-from tools.localize.spans import call_counts, client_gaps, self_times
+from tools.localize.spans import client_gaps, self_times
 from tools.summarise.spans import Span
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -127,7 +128,8 @@ def test_trace_views_self_time_gaps_and_call_patterns() -> None:
     assert selfs["front"] == [20.0, 60.0]  # 100 - 80 covered; 80 - 20 covered
     assert selfs["cart"] == [20.0]
     assert client_gaps(spans) == {"front\0cart": [60.0]}  # 80 ms client, 20 ms server
-    assert call_counts(spans)["front\0front/op"] == [1.0, 1.0]
+    # The root calls its own client span; the client span calls cart's operation.
+    assert call_paths(spans)["front\0front/op"] == [("front/front/op",), ("cart/cart/op",)]
 
 
 def test_usage_is_compared_with_limits_where_both_are_exported() -> None:

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from tools.summarise.changepoint import detect_change
+from tools.summarise.changepoint import detect_change, detect_rank_change
 
 # Deterministic "noise": a fixed wiggle pattern, so tests cannot flake.
 WIGGLE = [0.3, -0.2, 0.1, -0.4, 0.2, 0.0, -0.1, 0.4, -0.3, 0.2]
@@ -55,3 +55,20 @@ def test_min_segment_bounds_the_split() -> None:
     assert exact is not None and exact.index == 18
     guarded = detect_change(values, min_segment=3)
     assert guarded is None or guarded.index <= len(values) - 3
+
+
+def test_the_rank_test_finds_a_step_in_heavy_tailed_bimodal_values() -> None:
+    # One value per request: mostly ~45 spans, then half the requests make one span only.
+    before = [45.0 + (i % 5) for i in range(200)]
+    after = [1.0 if i % 2 else 45.0 + (i % 5) for i in range(200)]
+    assert detect_change(before + after) is None  # the mean shift drowns in the spread
+    change = detect_rank_change(before + after, min_segment=10)
+    assert change is not None
+    assert abs(change.index - 200) <= 3
+    assert change.after < change.before
+
+
+def test_the_rank_test_ignores_stationary_values_and_outliers() -> None:
+    steady = [float(WIGGLE[i % len(WIGGLE)] * 100 + 500) for i in range(300)]
+    assert detect_rank_change(steady, min_segment=10) is None
+    assert detect_rank_change([*steady[:150], 10_000.0, *steady[150:]], min_segment=10) is None

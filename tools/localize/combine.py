@@ -18,7 +18,8 @@ network I/O downstream is what a slow caller causes, not what causes it. The cal
 the traces and the edge metrics. A callee explains only what it can account for: where
 caller and callee report the same latency metric, the time added at the callee must be at
 least ``ACCOUNTS_FOR`` of the time added at the caller (a caller slowed from 40 ms to 2 s is
-not explained by a callee that went from 24 ms to 42 ms).
+not explained by a callee that went from 24 ms to 42 ms). A change that spreads both ways along
+calls (a code path, ``Signal.directed``) explains no caller.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def _is_gap(signal: Signal) -> bool:
 
 def explains(signal: Signal) -> bool:
     """Whether ``signal`` can explain a caller's anomaly (a significant rise, see module)."""
-    if signal.score < SIGNIFICANT or signal.z <= 0:
+    if signal.score < SIGNIFICANT or signal.z <= 0 or not signal.directed:
         return False
     return _is_gap(signal) or signal.aspect in _EXPLAINING
 

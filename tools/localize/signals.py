@@ -75,6 +75,10 @@ class Signal:
     query: str
     aspect: Aspect = "other"
     detail: str = ""
+    # False for a change that spreads along calls both ways (a code path: a callee's wrong
+    # answer changes its caller's path, a caller's changed requests its callee's), which
+    # therefore explains no caller.
+    directed: bool = True
     # The series behind a metric or edge signal, for a chart (downsampled only when drawn).
     series: Series | None = field(default=None, compare=False, repr=False)
 

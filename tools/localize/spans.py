@@ -1,4 +1,4 @@
-"""Views over the spans of one trace: self time, call counts, caller/callee gaps, depth.
+"""Views over the spans of one trace: self time, caller/callee gaps, depth.
 
 Each view maps a key (a service, an operation ``service + NUL + span name``, or a call edge
 ``caller + NUL + callee``) to one value per span; ``traces`` pools them over the traces before
@@ -20,20 +20,6 @@ def self_times(spans: Sequence[Span]) -> dict[str, list[float]]:
     for span in spans:
         covered = _union([(c.start_ns, c.end_ns) for c in tree.get(span.span_id, [])], span)
         out[span.service].append(max(0.0, (span.end_ns - span.start_ns - covered) / 1e6))
-    return out
-
-
-def call_counts(spans: Sequence[Span]) -> dict[str, list[float]]:
-    """Per operation ``service + NUL + span name``, how many calls each of its spans made.
-
-    A code path that changed — an exception thrown half-way, a branch taken on a wrong
-    result — changes how many downstream calls an operation makes, even when no span carries
-    an error status (Nezha's observation: faults shift the *patterns* of events in a trace).
-    """
-    tree = children(spans)
-    out: dict[str, list[float]] = defaultdict(list)
-    for span in spans:
-        out[f"{span.service}\0{span.name}"].append(float(len(tree.get(span.span_id, []))))
     return out
 
 

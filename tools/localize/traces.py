@@ -9,9 +9,10 @@ views point at where the time is *added* (rca-methods, "Traces"):
 * **deepest slow span**: in each slow trace, the deepest span on the critical path whose
   duration is above its operation's baseline — the share of slow traces ending at a service.
 
-Traces are listed with one search, a sample spread evenly over time is fetched, and the split
-between baseline and anomalous traces is the change point of trace durations over time when
-the traces show one (their resolution is far finer than per-minute metrics), else the onset.
+Traces are listed on both sides of the onset (``listing``); the split between baseline and
+anomalous traces is the change point of the listed traces' durations or spans per trace when
+they show one (their resolution is far finer than per-minute metrics), else the onset; half of
+the traces fetched whole come from each side.
 Spans need no status: errors are not required.
 """
 
@@ -22,27 +23,26 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from agent.errors import BackendError
 from tools.clients import TempoReader
-from tools.summarise.changepoint import detect_change
 from tools.summarise.spans import Span, spans_from_otlp
 
 from .blame import blame_gaps
+from .listing import PAGE, list_traces, sample_sides, split_time
+from .paths import Path, Shift, call_paths, path_shift
 from .robust import peer_scores, robust_z
 from .shares import Evidence, share_signals
 from .signals import Signal
-from .spans import call_counts, client_gaps, deepest_slow, origins_of, self_times
+from .spans import client_gaps, deepest_slow, origins_of, self_times
 from .workloads import Workloads
 
-# Traces listed by the search, and how many of them are fetched whole (evenly over time).
-LISTED = 500
+# Traces fetched whole, half on each side of the split, evenly over time.
 FETCHED = 80
 _PARALLEL = 4
 # Fewest traces on each side of the split for a comparison to mean anything.
 MIN_TRACES = 5
-# Fewest traces on each side of a change point of durations (guards against one outlier).
-MIN_SEGMENT = 10
 
 
 @dataclass
@@ -64,33 +64,6 @@ def _query(namespaces: Sequence[str]) -> str:
         return "{ resource.k8s.namespace.name = " + _quote(namespaces[0]) + " }"
     alternatives = "|".join(namespaces)
     return "{ resource.k8s.namespace.name =~ " + _quote(alternatives) + " }"
-
-
-def _listing(
-    tempo: TempoReader, query: str, start: datetime, end: datetime
-) -> list[dict[str, object]]:
-    body = tempo.search(query, start, end, LISTED).body
-    return [t for t in (body or {}).get("traces") or [] if isinstance(t, dict) and t.get("traceID")]
-
-
-def _spread(listed: list[dict[str, object]], count: int) -> list[dict[str, object]]:
-    """``count`` traces evenly spread over the listing's time order."""
-    ordered = sorted(listed, key=lambda t: int(str(t.get("startTimeUnixNano") or 0)))
-    if len(ordered) <= count:
-        return ordered
-    step = len(ordered) / count
-    return [ordered[int(i * step)] for i in range(count)]
-
-
-def split_time(listed: list[dict[str, object]], fallback: float) -> tuple[float, str]:
-    """Where trace durations changed level (epoch seconds), else ``fallback``."""
-    ordered = sorted(listed, key=lambda t: int(str(t.get("startTimeUnixNano") or 0)))
-    durations = [float(str(t.get("durationMs") or 0)) for t in ordered]
-    change = detect_change(durations, min_segment=MIN_SEGMENT)
-    if change is None:
-        return fallback, "the onset"
-    moment = int(str(ordered[change.index].get("startTimeUnixNano") or 0)) / 1e9
-    return moment, "the change point of trace durations"
 
 
 def calls_of(traces: Sequence[Sequence[Span]], workloads: Workloads) -> set[tuple[str, str]]:
@@ -129,11 +102,12 @@ def localise(
         return part
     query = _query(namespaces)
     try:
-        listed = _listing(tempo, query, start, end)
+        listed = list_traces(tempo, query, start, end, onset)
         if not listed:
             query = "{ }"
-            listed = _listing(tempo, query, start, end)
-        chosen = _spread(listed, FETCHED)
+            listed = list_traces(tempo, query, start, end, onset)
+        cut, basis = split_time(listed, onset.timestamp())
+        chosen = sample_sides(listed, cut, FETCHED)
         fetched = _fetch(tempo, [str(t["traceID"]) for t in chosen])
     except BackendError as exc:
         part.gaps.append(f"traces: {exc}")
@@ -144,7 +118,6 @@ def localise(
         part.summary = "traces: none"
         return part
     part.calls = calls_of(fetched, workloads)
-    cut, basis = split_time(listed, onset.timestamp())
     before = [t for t in fetched if t and min(s.start_ns for s in t) / 1e9 < cut]
     after = [t for t in fetched if t and min(s.start_ns for s in t) / 1e9 >= cut]
     part.summary = (
@@ -157,7 +130,10 @@ def localise(
             f"{len(after)} after) to compare"
         )
         return part
-    request = f"TraceQL {query} limit {LISTED}, {len(fetched)} traces fetched by id"
+    request = (
+        f"TraceQL {query} limit {PAGE} (paged on each side of the split), "
+        f"{len(fetched)} traces fetched by id"
+    )
     tz = onset.tzinfo
     moment = datetime.fromtimestamp(cut, tz)
     part.signals += _compare(
@@ -167,15 +143,15 @@ def localise(
         _pool(before, client_gaps), _pool(after, client_gaps), workloads, request, moment
     )
     part.signals += _pattern_signals(
-        _pool(before, call_counts), _pool(after, call_counts), workloads, request, moment
+        _pool(before, call_paths), _pool(after, call_paths), workloads, request, moment
     )
     part.signals += _deepest(before, after, workloads, request, moment)
     part.signals += _error_origins(before, after, workloads, request, moment)
     return part
 
 
-def _pool(traces: list[list[Span]], view: object) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = defaultdict(list)
+def _pool(traces: list[list[Span]], view: object) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
     for spans in traces:
         for service, values in view(spans).items():  # type: ignore[operator]
             out[service].extend(values)
@@ -256,35 +232,40 @@ def _edge_median(medians: dict[str, tuple[float, float]], service: str, side: in
 
 
 def _pattern_signals(
-    before: dict[str, list[float]],
-    after: dict[str, list[float]],
+    before: dict[str, list[Path]],
+    after: dict[str, list[Path]],
     workloads: Workloads,
     request: str,
     moment: datetime,
 ) -> list[Signal]:
-    """Per service, its operation whose calls per span changed most (either way)."""
-    best: dict[str, tuple[float, str, float, float]] = {}
+    """Per service, its operation whose code paths shifted most (``paths``)."""
+    best: dict[str, tuple[Shift, str]] = {}
     for key in set(before) & set(after):
         service, operation = key.split("\0", 1)
-        z = robust_z(before[key], after[key])
-        if service not in best or abs(z) > abs(best[service][0]):
-            best[service] = (z, operation, _median(before[key]), _median(after[key]))
-    normalised = peer_scores({s: v[0] for s, v in best.items()})
+        shift = path_shift(before[key], after[key])
+        if service not in best or shift.z > best[service][0].z:
+            best[service] = (shift, operation)
+    normalised = peer_scores({s: v[0].z for s, v in best.items()})
     return [
         Signal(
             component=workloads.of_name(service),
             source="traces",
-            name=f"calls made per {operation} span of {service} (median)",
-            score=normalised[service],
-            z=z,
-            before=was,
-            after=now,
+            name=(
+                f"share of {operation} spans of {service} taking a call path unseen before"
+                if shift.started
+                else f"share of {operation} spans of {service} before on a call path now unseen"
+            ),
+            score=normalised[service] if shift.z > 0 else 0.0,
+            z=shift.z,
+            before=shift.expected,
+            after=shift.observed,
             started=moment,
             query=request,
             aspect="errors",
-            detail="the operation's call pattern changed (a code path stopped or started)",
+            detail="the operation's code path changed (expected share by Good–Turing)",
+            directed=False,
         )
-        for service, (z, operation, was, now) in sorted(best.items())
+        for service, (shift, operation) in sorted(best.items())
     ]
 
 

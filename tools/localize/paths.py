@@ -1,0 +1,71 @@
+"""Code-path shifts: which operations started (or stopped) taking paths of calls.
+
+A code path that changed — an exception thrown half-way, a branch taken on a wrong result —
+changes *which* downstream calls an operation makes, even when no span carries an error status
+and no latency moves (Nezha, FSE'23: faults shift the patterns of events in a trace). A span's
+path is the set of distinct operations it called; how many times each was called follows the
+request's content (the items in a cart), so it is left out.
+
+The shift is a binomial test against what the baseline itself predicts. Before the onset, the
+share of spans taking a path never seen elsewhere is estimated by Good–Turing (the share of
+spans whose path occurs exactly once); after the onset, the share of spans taking a path
+unseen before is compared with it. Small samples cannot score high: the test's spread is that
+of a few draws.
+
+The same test with the sides swapped finds paths that stopped: a shift in the mix of paths
+(one branch now taken by most requests, another no longer) counts too. Such a shift also
+follows changed *requests* — a caller that stops sending a field sends its callee down its
+other branch — so a path shift is not directed (``Signal.directed``): it explains no caller.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tools.summarise.spans import Span, children
+
+Path = tuple[str, ...]
+# Scores are capped like every robust z of the ranking.
+_CAP = 10.0
+
+
+def call_paths(spans: Sequence[Span]) -> dict[str, list[Path]]:
+    """Per operation ``service + NUL + span name``, the path (distinct callees) of each span."""
+    tree = children(spans)
+    out: dict[str, list[Path]] = defaultdict(list)
+    for span in spans:
+        called = {f"{c.service}/{c.name}" for c in tree.get(span.span_id, [])}
+        out[f"{span.service}\0{span.name}"].append(tuple(sorted(called)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """One direction's test: the expected share of unseen paths, the observed one, the z."""
+
+    z: float
+    expected: float
+    observed: float
+    started: bool  # True: new paths appeared after the onset; False: baseline paths stopped
+
+
+def _novel(reference: Sequence[Path], sample: Sequence[Path], started: bool) -> Shift:
+    """How far ``sample``'s share of paths absent from ``reference`` exceeds chance."""
+    seen = Counter(reference)
+    singletons = sum(1 for count in seen.values() if count == 1)
+    expected = max(singletons, 1) / (len(reference) + 1)  # Good–Turing, never zero
+    novel = sum(1 for path in sample if path not in seen)
+    n = len(sample)
+    spread = math.sqrt(n * expected * (1 - expected))
+    z = (novel - n * expected) / spread if spread > 0 else 0.0
+    return Shift(max(-_CAP, min(_CAP, z)), expected, novel / n, started)
+
+
+def path_shift(before: Sequence[Path], after: Sequence[Path]) -> Shift:
+    """The stronger of "new paths started" and "baseline paths stopped"."""
+    if not before or not after:
+        return Shift(0.0, 0.0, 0.0, True)
+    return max(_novel(before, after, True), _novel(after, before, False), key=lambda s: s.z)
