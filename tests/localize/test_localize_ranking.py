@@ -87,7 +87,18 @@ def test_gaps_blame_the_end_every_slowed_edge_shares() -> None:
     # Every caller of b sees it slower: b. One caller slower towards all its callees: that caller.
     assert blame_gaps({"x\0b": 6.0, "y\0b": 5.0, "x\0c": 0.2})["b"][0] == 5.0
     slow_caller = blame_gaps({"a\0p": 6.0, "a\0q": 7.0, "r\0p": 0.1})
-    assert slow_caller["a"][0] == 6.0 and slow_caller["p"][0] == 0.1
+    assert slow_caller["a"][0] == 6.0 and slow_caller["p"][0] <= 0.1
+
+
+def test_a_caller_slowed_towards_most_callees_takes_its_single_caller_callees_gaps() -> None:
+    # A CPU-starved caller adds time to most of its calls: the callees it alone calls are not
+    # blamed for it (their residual is what is left after the caller's median effect).
+    starved = blame_gaps({"f\0a": 0.3, "f\0b": 9.5, "f\0c": 9.6, "f\0d": 9.7, "f\0e": 0.1})
+    assert starved["f"][0] == 9.5
+    assert max(starved[c][0] for c in "abcde") < 1.0
+    # One callee slow for its only caller, the caller's other calls unmoved: the callee.
+    one = blame_gaps({"f\0a": 9.0, "f\0b": 0.2, "f\0c": -0.1, "f\0d": 0.3})
+    assert one["a"][0] > 8.0 and one["f"][0] < 1.0
 
 
 def test_a_caller_is_ranked_below_the_callee_that_explains_it() -> None:
