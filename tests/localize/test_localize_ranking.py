@@ -158,6 +158,8 @@ def test_the_category_follows_the_located_evidence() -> None:
     assert categorise({"ranked"}, False, located(8.0, 2.0)) == "resource"
     assert categorise({"ranked"}, False, located(2.0, 8.0)) == "network"
     assert categorise({"ranked"}, False, located(1.0, 1.0)) == "code"
+    # Saturation explains a gap (a starved pod is slow to send and answer); not the reverse.
+    assert categorise({"ranked"}, False, located(5.0, 9.0)) == "resource"
     assert categorise({"ranked", "rollout_image"}, False, located(8.0, 1.0)) == "deployment"
 
 

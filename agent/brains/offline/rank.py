@@ -78,8 +78,10 @@ def categorise(kinds: set[str], is_dependency: bool, located: Located | None = N
     """The category the evidence implies (rca-methods' decision tree).
 
     A cause fact decides first (see ``CAUSES``); without one, the ranking's signals do:
-    resource use moving at the component → resource; time added between a caller and the
-    component (edge or trace gap) → network, whichever of the two is stronger; else a failing
+    resource use rising at the component → resource; else time added between a caller and the
+    component (edge or trace gap) → network. Saturation comes first because it explains a
+    gap (a CPU-starved pod is slow to send and to answer, which shows as time between the two
+    ends) where a delay on the wire does not saturate anything; else a failing
     backing system → dependency, and a failing service with no resource, network or change
     signal → code.
     """
@@ -90,8 +92,10 @@ def categorise(kinds: set[str], is_dependency: bool, located: Located | None = N
             if category == "dependency" and not is_dependency:
                 return "code" if "rollout_image" not in kinds else "deployment"
             return category
-    if located is not None and max(located.resource, located.gap) >= SIGNIFICANT:
-        return "resource" if located.resource >= located.gap else "network"
+    if located is not None and located.resource >= SIGNIFICANT:
+        return "resource"
+    if located is not None and located.gap >= SIGNIFICANT:
+        return "network"
     return "dependency" if is_dependency else "code"
 
 
