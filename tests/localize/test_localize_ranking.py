@@ -309,3 +309,18 @@ def test_the_trace_survey_runs_only_when_the_ranking_located_nothing() -> None:
     assert sorted(blind) == ["tf_errors", "tf_graph"]
     graph = CallRecord(id="tf_graph", name="service_graph", arguments={})
     assert "t1_q_latency_p99" in survey_then([], graph)
+
+
+def test_a_gap_does_not_explain_a_caller_whose_own_cpu_rose() -> None:
+    gap = Signal(
+        "ads", "traces", "caller→callee gap at ads", 6.0, 7.0, 2.0, 60.0, T0, "q", "network"
+    )
+    slow = _signal("frontend", 8.0)
+    starved = [slow, _signal("frontend", 5.0, "resource")]
+    calls = {("frontend", "ads")}
+    # A caller starved of CPU is slow on its calls itself: it leads on its own latency.
+    assert rank([*starved, gap], calls)[0].component == "frontend"
+    # Without the CPU rise, the gap at its callee explains it.
+    ranked = rank([slow, gap], calls)
+    assert [r.component for r in ranked] == ["ads", "frontend"]
+    assert ranked[1].explained_by == "ads"

@@ -131,10 +131,21 @@ def _explained(caller: list[Signal], top: Iterable[Signal], callee: list[Signal]
     """Whether a callee with top signals ``top`` explains the caller.
 
     Time added on the way to the callee (a gap) is not in the callee's own latency, so a
-    gap explains as it is; the callee's own rise must also account for the caller's.
+    gap explains as it is — unless the caller's own resource use rose (``_saturated``); the
+    callee's own rise must also account for the caller's.
     """
     strong = [s for s in top if explains(s)]
-    return any(_is_gap(s) for s in strong) or (bool(strong) and accounts_for(caller, callee))
+    gap = any(_is_gap(s) for s in strong) and not _saturated(caller)
+    return gap or (any(not _is_gap(s) for s in strong) and accounts_for(caller, callee))
+
+
+def _saturated(signals: Iterable[Signal]) -> bool:
+    """Whether a component's own resource use rose significantly.
+
+    A pod starved of CPU is slow to send its calls and to read their answers, which shows as
+    time between it and its callees: a gap then does not explain it, it is its consequence.
+    """
+    return any(s.aspect == "resource" and s.z > 0 and s.score >= SIGNIFICANT for s in signals)
 
 
 def accounts_for(caller: Iterable[Signal], callee: Iterable[Signal]) -> bool:

@@ -32,6 +32,9 @@ class MetricScan:
     signals: list[Signal] = field(default_factory=list)
     onset: datetime | None = None
     onset_basis: str = ""
+    # Where finer sources (traces, logs) split: a sampled onset is the first anomalous
+    # sample, so the change happened within the step before it (see ``_onset``).
+    fine_onset: datetime | None = None
     frame: Frame | None = None
     families: int = 0
     series: int = 0
@@ -112,7 +115,10 @@ def scan(
     all_series = [s for got, _ in fetched for s in got]
     out.series = len(all_series)
     out.queries = [q for _, q, _ in planned]
-    out.onset, out.onset_basis = _onset(alert_series, all_series, anchor, onset_override, frame)
+    out.onset, out.onset_basis, sampled = _onset(
+        alert_series, all_series, anchor, onset_override, frame
+    )
+    out.fine_onset = out.onset - timedelta(seconds=frame.step_seconds) if sampled else out.onset
     cut = out.onset.timestamp()
     metric_results = []
     edge_results = []
@@ -135,17 +141,24 @@ def _onset(
     anchor: datetime,
     override: datetime | None,
     frame: Frame,
-) -> tuple[datetime, str]:
-    """The onset and what it was found from (the caller's, the alert's, the signals')."""
+) -> tuple[datetime, str, bool]:
+    """The onset, what it was found from, and whether it is a sample's time.
+
+    A run starts at its first anomalous sample; the change itself happened within the step
+    before that sample, which a per-step series cannot resolve. Metrics are split there
+    (that sample is the first of the anomalous part), finer sources one step earlier, so that
+    their baseline does not hold the change.
+    """
     if override is not None:
-        return override, "given by the caller"
+        return override, "given by the caller", False
     at = anchor.timestamp()
     alert_starts = [s for s in (run_start(x.times, x.values, at) for x in alert_series) if s]
     if alert_starts:
-        return onset(anchor, alert_starts), "start of the alert expression's anomalous run"
+        found = onset(anchor, alert_starts)
+        return found, "start of the alert expression's anomalous run", True
     starts = [s for s in (run_start(x.times, x.values, at) for x in scanned) if s]
     if starts:
         found = onset(anchor, starts)
-        return found, f"median start of the {len(starts)} signals anomalous at the alert"
+        return found, f"median start of the {len(starts)} signals anomalous at the alert", True
     fallback = anchor - timedelta(seconds=frame.step_seconds)
-    return fallback, "one step before the alert (no signal was anomalous at it)"
+    return fallback, "one step before the alert (no signal was anomalous at it)", False

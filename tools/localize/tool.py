@@ -82,7 +82,7 @@ def rank_components(args: RankInput, ctx: ToolContext) -> ToolResult:
     gaps = list(workloads.gaps)
     signals = []
     calls: set[tuple[str, str]] = set()
-    onset = alert.starts_at
+    onset = fine = alert.starts_at
     basis = "the alert's start (no metrics)"
     metric_summary = "metrics: Prometheus not configured"
     if ctx.backends.prometheus is not None:
@@ -101,11 +101,12 @@ def rank_components(args: RankInput, ctx: ToolContext) -> ToolResult:
         calls |= found.calls
         if found.onset is not None:
             onset, basis = found.onset, found.onset_basis
+            fine = found.fine_onset or onset
         metric_summary = f"metrics: {found.families} families, {found.series} series"
     else:
         gaps.append("metrics: Prometheus not configured")
-    trace_part = traces.localise(ctx.backends.tempo, namespaces, start, end, onset, workloads)
-    log_part = logs.localise(ctx.backends.loki, namespaces, start, end, onset, workloads)
+    trace_part = traces.localise(ctx.backends.tempo, namespaces, start, end, fine, workloads)
+    log_part = logs.localise(ctx.backends.loki, namespaces, start, end, fine, workloads)
     signals += trace_part.signals + log_part.signals
     gaps += trace_part.gaps + log_part.gaps
     ranking = rank(signals, calls | trace_part.calls)
