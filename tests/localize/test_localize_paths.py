@@ -7,7 +7,8 @@ from typing import Any
 
 from tools.clients.http import Fetched
 from tools.localize.listing import PAGE, list_traces, sample_sides, split_time
-from tools.localize.paths import path_shift
+from tools.localize.paths import break_offs, known_paths, path_shift, remote_operations
+from tools.summarise.spans import Span
 
 FULL = ("cart/Get", "payment/Charge", "email/Send")
 BROKEN = ("cart/Get", "payment/Charge")  # an exception half-way: the path breaks off
@@ -107,3 +108,40 @@ def test_half_the_sample_comes_from_each_side() -> None:
     assert len(chosen) == 80 and len(before) == 40
     # A side with too few leaves the rest to the other.
     assert len(sample_sides(ordered, base + 990, 80)) == 80
+
+
+def _sp(sid: str, parent: str, service: str, name: str, start: int, kind: str = "SERVER") -> Span:
+    return Span("t", sid, parent, service, name, kind, start * 10**6, (start + 5) * 10**6)
+
+
+def _page_view(broken: bool) -> list[Span]:
+    """front's request: calls catalog, then (unless it broke off) ads."""
+    spans = [
+        _sp("r", "", "front", "Recv", 0),
+        _sp("c1", "r", "front", "catalog/Get", 1, "CLIENT"),
+        _sp("s1", "c1", "catalog", "Get", 2),
+    ]
+    if not broken:
+        spans += [_sp("c2", "r", "front", "ads/Get", 3, "CLIENT"), _sp("s2", "c2", "ads", "Get", 4)]
+    return spans
+
+
+def test_a_path_that_broke_off_points_at_the_last_answer() -> None:
+    known = known_paths([_page_view(False)] * 3)
+    assert break_offs(_page_view(False), known) == set()
+    # The request stopped right after catalog answered: catalog's answer (or the code that
+    # read it) is where the new path began.
+    assert break_offs(_page_view(True), known) == {"catalog"}
+    # A span that made no call at all where it used to: its own code.
+    assert break_offs([_sp("r", "", "front", "Recv", 0)], known) == {"front"}
+
+
+def test_operations_run_for_another_services_call_are_remote() -> None:
+    spans = [*_page_view(False), _sp("i", "s2", "ads", "pick", 4, "INTERNAL")]
+    remote = remote_operations([spans])
+    # ads' own internal work runs for front's call too; front's entry point does not.
+    assert {"catalog\0Get", "ads\0Get", "ads\0pick"} <= remote
+    assert "front\0Recv" not in remote and "front\0catalog/Get" not in remote
+    # A callee's mix of paths moving between known branches is its callers' doing.
+    before = [FULL] * 20 + [BROKEN] * 20
+    assert path_shift(before, [BROKEN] * 20, mix=False).z <= 0.0

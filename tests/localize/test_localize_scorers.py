@@ -13,6 +13,8 @@ from tools.localize.logs import poisson_z
 from tools.localize.onset import alert_signal, onset, run_start
 from tools.localize.paths import call_paths
 from tools.localize.robust import ABSOLUTE_FLOOR, peer_scores, robust_z, scale
+from tools.localize.scan import find_onset
+from tools.localize.series import Series
 from tools.localize.shares import proportion_z
 from tools.localize.signals import own_aspect
 from tools.localize.spans import client_gaps, self_times
@@ -87,6 +89,23 @@ def test_onset_is_the_median_candidate_within_the_search() -> None:
     t = anchor.timestamp()
     assert onset(anchor, [t - 120, t - 60, t - 90, t - 86400]) == anchor - timedelta(seconds=90)
     assert onset(anchor, []) == anchor
+
+
+def test_a_sampled_onset_says_so_and_a_given_one_does_not() -> None:
+    # Per-minute samples, flat, then high from the last two: the run starts at a sample, so
+    # the change happened within the minute before it (finer sources split there).
+    anchor = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    t = anchor.timestamp()
+    times = [t - 60 * i for i in range(20, -1, -1)]
+    values = [1.0 + 0.01 * (i % 3) for i in range(19)] + [9.0, 9.0]
+    frame = Frame(anchor - timedelta(minutes=20), anchor, anchor, 60.0)
+    found, basis, sampled = find_onset([Series({}, times, values)], [], anchor, None, frame)
+    assert found == anchor - timedelta(minutes=1) and sampled
+    assert basis == "start of the alert expression's anomalous run"
+    given = anchor - timedelta(minutes=7)
+    assert find_onset([], [], anchor, given, frame) == (given, "given by the caller", False)
+    # Nothing anomalous: one step before the alert, already a step early.
+    assert find_onset([], [], anchor, None, frame)[2] is False
 
 
 def test_alert_signal_strips_only_a_top_level_comparison() -> None:

@@ -33,7 +33,7 @@ class MetricScan:
     onset: datetime | None = None
     onset_basis: str = ""
     # Where finer sources (traces, logs) split: a sampled onset is the first anomalous
-    # sample, so the change happened within the step before it (see ``_onset``).
+    # sample, so the change happened within the step before it (see ``find_onset``).
     fine_onset: datetime | None = None
     frame: Frame | None = None
     families: int = 0
@@ -115,7 +115,7 @@ def scan(
     all_series = [s for got, _ in fetched for s in got]
     out.series = len(all_series)
     out.queries = [q for _, q, _ in planned]
-    out.onset, out.onset_basis, sampled = _onset(
+    out.onset, out.onset_basis, sampled = find_onset(
         alert_series, all_series, anchor, onset_override, frame
     )
     out.fine_onset = out.onset - timedelta(seconds=frame.step_seconds) if sampled else out.onset
@@ -135,7 +135,7 @@ def scan(
     return out
 
 
-def _onset(
+def find_onset(
     alert_series: list[Series],
     scanned: list[Series],
     anchor: datetime,

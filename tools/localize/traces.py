@@ -31,7 +31,15 @@ from tools.summarise.spans import Span, spans_from_otlp
 
 from .blame import blame_gaps
 from .listing import PAGE, list_traces, sample_sides, split_time
-from .paths import Path, Shift, call_paths, path_shift
+from .paths import (
+    Path,
+    Shift,
+    break_offs,
+    call_paths,
+    known_paths,
+    path_shift,
+    remote_operations,
+)
 from .robust import peer_scores, robust_z
 from .shares import Evidence, share_signals
 from .signals import Signal
@@ -143,8 +151,12 @@ def localise(
         _pool(before, client_gaps), _pool(after, client_gaps), workloads, request, moment
     )
     part.signals += _pattern_signals(
-        _pool(before, call_paths), _pool(after, call_paths), workloads, request, moment
+        _pool(before, call_paths),
+        _pool(after, call_paths),
+        remote_operations(fetched),
+        Evidence(workloads, request, moment),
     )
+    part.signals += _break_offs(before, after, workloads, request, moment)
     part.signals += _deepest(before, after, workloads, request, moment)
     part.signals += _error_origins(before, after, workloads, request, moment)
     return part
@@ -234,21 +246,20 @@ def _edge_median(medians: dict[str, tuple[float, float]], service: str, side: in
 def _pattern_signals(
     before: dict[str, list[Path]],
     after: dict[str, list[Path]],
-    workloads: Workloads,
-    request: str,
-    moment: datetime,
+    remote: set[str],
+    evidence: Evidence,
 ) -> list[Signal]:
     """Per service, its operation whose code paths shifted most (``paths``)."""
     best: dict[str, tuple[Shift, str]] = {}
     for key in set(before) & set(after):
         service, operation = key.split("\0", 1)
-        shift = path_shift(before[key], after[key])
+        shift = path_shift(before[key], after[key], mix=key not in remote)
         if service not in best or shift.z > best[service][0].z:
             best[service] = (shift, operation)
     normalised = peer_scores({s: v[0].z for s, v in best.items()})
     return [
         Signal(
-            component=workloads.of_name(service),
+            component=evidence.workloads.of_name(service),
             source="traces",
             name=(
                 f"share of {operation} spans of {service} taking a call path unseen before"
@@ -259,14 +270,40 @@ def _pattern_signals(
             z=shift.z,
             before=shift.expected,
             after=shift.observed,
-            started=moment,
-            query=request,
+            started=evidence.moment,
+            query=evidence.request,
             aspect="errors",
             detail="the operation's code path changed (expected share by Good–Turing)",
             directed=False,
         )
         for service, (shift, operation) in sorted(best.items())
     ]
+
+
+def _break_offs(
+    before: list[list[Span]],
+    after: list[list[Span]],
+    workloads: Workloads,
+    request: str,
+    moment: datetime,
+) -> list[Signal]:
+    """Share of traces with a new call path that broke off after each service's answer.
+
+    After the split, a path is new when no baseline span of its operation took it. Before
+    it, the same question is asked of paths the baseline took only once — the Good–Turing
+    estimate of how often new paths turn up anyway.
+    """
+    seen, repeated = known_paths(before), known_paths(before, at_least=2)
+    was = [break_offs(t, repeated) for t in before]
+    now = [break_offs(t, seen) for t in after]
+    return share_signals(
+        was,
+        now,
+        set().union(*was, *now),
+        "share of traces whose new call paths broke off after {}'s answer",
+        "errors",
+        Evidence(workloads, request, moment),
+    )
 
 
 def _deepest(
