@@ -144,6 +144,7 @@ def localise(
     )
     tz = onset.tzinfo
     moment = datetime.fromtimestamp(cut, tz)
+    evidence = Evidence(workloads, request, moment)
     part.signals += _compare(
         "self time", _pool(before, self_times), _pool(after, self_times), workloads, request, moment
     )
@@ -154,11 +155,11 @@ def localise(
         _pool(before, call_paths),
         _pool(after, call_paths),
         remote_operations(fetched),
-        Evidence(workloads, request, moment),
+        evidence,
     )
-    part.signals += _break_offs(before, after, workloads, request, moment)
-    part.signals += _deepest(before, after, workloads, request, moment)
-    part.signals += _error_origins(before, after, workloads, request, moment)
+    part.signals += _break_offs(before, after, evidence)
+    part.signals += _deepest(before, after, evidence)
+    part.signals += _error_origins(before, after, evidence)
     return part
 
 
@@ -281,11 +282,7 @@ def _pattern_signals(
 
 
 def _break_offs(
-    before: list[list[Span]],
-    after: list[list[Span]],
-    workloads: Workloads,
-    request: str,
-    moment: datetime,
+    before: list[list[Span]], after: list[list[Span]], evidence: Evidence
 ) -> list[Signal]:
     """Share of traces with a new call path that broke off after each service's answer.
 
@@ -302,17 +299,11 @@ def _break_offs(
         set().union(*was, *now),
         "share of traces whose new call paths broke off after {}'s answer",
         "errors",
-        Evidence(workloads, request, moment),
+        evidence,
     )
 
 
-def _deepest(
-    before: list[list[Span]],
-    after: list[list[Span]],
-    workloads: Workloads,
-    request: str,
-    moment: datetime,
-) -> list[Signal]:
+def _deepest(before: list[list[Span]], after: list[list[Span]], evidence: Evidence) -> list[Signal]:
     """Share of traces whose deepest slow span is at each service, before vs after."""
     durations: dict[str, list[float]] = defaultdict(list)
     for spans in before:
@@ -330,16 +321,12 @@ def _deepest(
         services,
         "share of slow traces ending at {} (deepest slow span)",
         "latency",
-        Evidence(workloads, request, moment),
+        evidence,
     )
 
 
 def _error_origins(
-    before: list[list[Span]],
-    after: list[list[Span]],
-    workloads: Workloads,
-    request: str,
-    moment: datetime,
+    before: list[list[Span]], after: list[list[Span]], evidence: Evidence
 ) -> list[Signal]:
     """Share of traces whose errors begin at each service, before vs after (needs a status)."""
     was = [origins_of(t) for t in before]
@@ -352,7 +339,7 @@ def _error_origins(
         services,
         "share of traces whose errors begin at {}",
         "errors",
-        Evidence(workloads, request, moment),
+        evidence,
     )
 
 
