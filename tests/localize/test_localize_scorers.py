@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tools.localize.families import Family
 from tools.localize.frame import AFTER_ALERT, Frame, anchored
 from tools.localize.limits import LIMIT_LEVEL, limit_queries
 from tools.localize.logs import poisson_z
 from tools.localize.onset import alert_signal, onset, run_start
 from tools.localize.paths import call_paths
+from tools.localize.ratios import ERROR_LEVEL, ERROR_VALUES, error_share_queries
 from tools.localize.robust import ABSOLUTE_FLOOR, peer_scores, robust_z, scale
 from tools.localize.scan import find_onset
 from tools.localize.series import Series
@@ -169,6 +172,33 @@ def test_usage_is_compared_with_limits_where_both_are_exported() -> None:
     # No limit exported, or no usage: nothing to compare.
     assert limit_queries(usage, sel, frame) == []
     assert limit_queries({"kube_pod_container_resource_limits"}, sel, frame) == []
+
+
+def test_request_counters_with_a_status_label_give_an_error_share() -> None:
+    frame = Frame(T0, T0 + timedelta(minutes=30), T0 + timedelta(minutes=20), 60.0)
+    sel = 'namespace=~"shop"'
+    server = Family("http_server_requests_seconds_count", "counter", {"pod", "outcome"})
+    client = Family("http_client_requests_seconds_count", "counter", {"pod", "outcome"})
+    plain = Family("requests_total", "counter", {"pod"})
+    grpc = Family("grpc_server_handled_total", "counter", {"service", "grpc_code"})
+    found = error_share_queries([server, client, plain, grpc], sel, frame)
+    assert [f.name for f, _ in found] == [
+        "share of http_server_requests_seconds_count failing",
+        "share of grpc_server_handled_total failing",
+    ]
+    family, query = found[0]
+    assert family.key == "pod" and own_aspect(family.name) == "errors"
+    assert f'outcome=~"{ERROR_VALUES}"' in query and " or " in query and "* 0) / " in query
+    assert found[1][0].key == "service" and "grpc_code=~" in found[1][1]
+    # The values are whole-string matches of server failures, whatever the protocol.
+    failing = re.compile(ERROR_VALUES.removeprefix("(?i)"), re.IGNORECASE)
+    for value in ("500", "503", "5xx", "SERVER_ERROR", "Internal", "Unavailable", "error"):
+        assert failing.fullmatch(value), value
+    for value in ("200", "404", "SUCCESS", "CLIENT_ERROR", "OK", "NotFound", "success"):
+        assert not failing.fullmatch(value), value
+    # Scored on the scale of all requests: 0% → 5% failing is a clear change, 0.01% → 0.1% not.
+    assert robust_z([0.0] * 10, [0.05] * 3, ERROR_LEVEL) >= 4.9
+    assert robust_z([0.0001] * 10, [0.001] * 3, ERROR_LEVEL) < 0.2
 
 
 def test_saturation_is_scored_on_the_scale_of_the_limit() -> None:

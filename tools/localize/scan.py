@@ -16,6 +16,7 @@ from .families import Family, families
 from .frame import Frame, step_seconds
 from .limits import LIMIT_LEVEL, limit_queries
 from .onset import alert_signal, onset, run_start
+from .ratios import ERROR_LEVEL, error_share_queries
 from .series import Series, score, try_fetch
 from .signals import Signal
 from .workloads import Workloads
@@ -102,6 +103,7 @@ def scan(
             planned.append((family, query, role))
     names = {str(s.get("__name__", "")) for s in listed}
     planned += [(f, q, "limit") for f, q in limit_queries(names, selector, frame)]
+    planned += [(f, q, "share") for f, q in error_share_queries(keyed, selector, frame)]
     signal_query = alert_signal(expression) if expression else None
     with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
         alert_future = pool.submit(try_fetch, prom, signal_query, frame) if signal_query else None
@@ -123,7 +125,7 @@ def scan(
     metric_results = []
     edge_results = []
     for (family, query, role), (got, _) in zip(planned, fetched, strict=True):
-        level = LIMIT_LEVEL if role == "limit" else 0.0
+        level = {"limit": LIMIT_LEVEL, "share": ERROR_LEVEL}.get(role, 0.0)
         scored = [score(s, cut, anchor.timestamp(), level) for s in got]
         if role == "edge":
             edge_results.append(edges.EdgeResult(family, query, scored, cut))
