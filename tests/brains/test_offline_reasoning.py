@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from agent.brains.offline.analysis import Suspects, near_onset, walk_chain
+from agent.brains.offline.causes import _node_in
 from agent.brains.offline.evidence import (
     Edge,
     Fact,
@@ -157,3 +158,12 @@ def test_categories_follow_the_strongest_cause() -> None:
     assert categorise({"origin", "errors"}, False) == "code"
     assert categorise({"crashloop"}, False) == "code"
     assert categorise({"hpa_max", "errors"}, False) == "capacity"
+
+
+def test_an_eviction_message_names_its_node_not_the_word_after_node() -> None:
+    prose = "The node was low on resource: ephemeral-storage. Threshold quantity: 10%."
+    assert _node_in(prose) is None
+    assert _node_in("Evicting pods from node ip-10-20-2-35.eu-west-1.compute.internal.") == (
+        "ip-10-20-2-35.eu-west-1.compute.internal"
+    )
+    assert _node_in('node: "gke-pool-1-abcd" has disk pressure') == "gke-pool-1-abcd"

@@ -100,8 +100,16 @@ def event_facts(turns: list[list[CallRecord]], ctx: Context, into: Suspects) -> 
 
 
 def _node_in(message: str) -> str | None:
-    found = re.search(r"node[: ]+\"?([a-z0-9][a-z0-9.-]+)", message, re.I)
-    return found.group(1) if found else None
+    """The node an event message names ("node ip-10-0-1-5 ...", "node: gke-pool-1-x").
+
+    Node names are DNS names, in practice with a digit, dot or hyphen in them: a bare word
+    after "node" is prose ("The node was low on resource"), not a name.
+    """
+    for found in re.finditer(r"node[: ]+\"?([a-z0-9][a-z0-9.-]*)", message, re.I):
+        name = found.group(1).rstrip(".-")
+        if re.search(r"[0-9.-]", name):
+            return name
+    return None
 
 
 def metric_facts(

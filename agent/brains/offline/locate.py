@@ -22,9 +22,6 @@ SIGNIFICANT = 3.5
 # Ranking weights are capped: past ten robust units every outlier is equally certain, and
 # the bounded scores (see tools.localize.robust) rarely go further.
 _MAX_WEIGHT = 10.0 / SIGNIFICANT
-# A component the ranking says is explained by an anomalous callee is a symptom of it: it
-# keeps half its weight, so other evidence on it cannot lift it over the callee by a hair.
-_EXPLAINED_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +76,6 @@ def ranking_facts(turns: list[list[CallRecord]], into: Suspects) -> None:
             continue
         kind = "ranked" if located.score >= SIGNIFICANT else "weak_rank"
         weight = min(located.score / SIGNIFICANT, _MAX_WEIGHT)
-        if located.explained_by:
-            weight *= _EXPLAINED_SHARE
         into.add(Fact(located.component, kind, record.id, quote, weight=round(weight, 3)))
         top = _first_signal(record.output, quote)
         if top:

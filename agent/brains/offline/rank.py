@@ -8,7 +8,7 @@ no recent change is ``code``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .analysis import Suspects
 from .evidence import Fact
@@ -134,7 +134,27 @@ def rank(
                 facts=tuple(facts),
             )
         )
-    return sorted(verdicts, key=lambda v: (-v.score, v.component))
+    return sorted(_below_callees(verdicts, where), key=lambda v: (-v.score, v.component))
+
+
+def _below_callees(verdicts: list[Verdict], where: dict[str, Located]) -> list[Verdict]:
+    """Each component the ranking says is explained by a callee, scored just below it.
+
+    The ranking places such a caller right under its explaining callee; evidence gathered on
+    the caller afterwards (its pods, its logs) must not lift it over the callee, and the
+    caller must not sink under unrelated weaker suspects either.
+    """
+    scores = {v.component: v.score for v in verdicts}
+    for _ in range(len(verdicts)):  # a chain of explanations settles in as many passes
+        changed = False
+        for component, score in scores.items():
+            callee = where[component].explained_by if component in where else None
+            if callee in scores and callee != component and score >= scores[callee]:
+                scores[component] = round(scores[callee] - 1e-3, 3)
+                changed = True
+        if not changed:
+            break
+    return [replace(v, score=scores[v.component]) for v in verdicts]
 
 
 def refutable(suspects: Suspects, root: str) -> list[Fact]:
