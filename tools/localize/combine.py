@@ -18,10 +18,8 @@ network I/O downstream is what a slow caller causes, not what causes it. The cal
 the traces and the edge metrics. A callee explains only what it can account for: where
 caller and callee report the same latency metric, the time added at the callee must be at
 least ``ACCOUNTS_FOR`` of the time added at the caller (a caller slowed from 40 ms to 2 s is
-not explained by a callee that went from 24 ms to 42 ms). A caller whose strongest signal is
-failures is explained by a callee's failures, resource use or gap, not by its latency (a slower
-callee fails its callers only past their timeouts). A change that spreads both ways along calls
-(a code path, ``Signal.directed``) explains no caller.
+not explained by a callee that went from 24 ms to 42 ms). A change that spreads both ways along
+calls (a code path, ``Signal.directed``) explains no caller.
 """
 
 from __future__ import annotations
@@ -137,10 +135,6 @@ def _explained(caller: list[Signal], top: Iterable[Signal], callee: list[Signal]
     callee's own rise must also account for the caller's.
     """
     strong = [s for s in top if explains(s)]
-    if caller and caller[0].aspect == "errors":
-        # A slower callee makes its callers slower; it makes them fail only past their
-        # timeouts, which a latency rise alone does not show.
-        strong = [s for s in strong if s.aspect not in _TIMED]
     gap = any(_is_gap(s) for s in strong) and not _saturated(caller)
     return gap or (any(not _is_gap(s) for s in strong) and accounts_for(caller, callee))
 
