@@ -25,6 +25,7 @@ from agent.config.backends import BackendSettings
 from agent.config.load import load_settings
 from agent.errors import BackendError, BackendQueryError, BackendUnavailable, ConfigError
 from tools.clients import Backends
+from tools.clients.connection import Connection, trusts_nothing
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 BACKENDS = ("prometheus", "loki", "tempo", "alertmanager")
@@ -183,6 +184,22 @@ def test_insecure_skip_verify(
             # urllib3 (Prometheus's client) warns on every unverified request, as it should.
             warnings.simplefilter("ignore")
             read_once(b, backend)
+
+
+def test_plain_http_connection_loads_no_trust_roots(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Loading the system roots costs tens of milliseconds per client and a plain http://
+    # connection never uses TLS; what it gets instead verifies and trusts nothing.
+    def refuse(self: Connection) -> ssl.SSLContext:
+        raise AssertionError(f"TLS context built for {self.url}")
+
+    monkeypatch.setattr(Connection, "ssl_context", refuse)
+    Connection("http://127.0.0.1:9").httpx_client().close()
+    Connection("HTTP://loki.internal:3100").httpx_client().close()
+    with pytest.raises(AssertionError, match="TLS context built"):
+        Connection("https://loki.internal").httpx_client()
+    context = trusts_nothing()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0
 
 
 def test_path_prefix(backend: str, close: Callable[[Backends], Backends]) -> None:

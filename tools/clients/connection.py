@@ -15,6 +15,7 @@ import ssl
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx2
 import requests
@@ -114,8 +115,15 @@ class Connection:
         return context
 
     def httpx_client(self, transport: httpx2.BaseTransport | None = None) -> httpx2.Client:
-        """A read-only ``httpx2`` client for this connection (``transport`` for tests)."""
-        inner = transport or httpx2.HTTPTransport(verify=self.ssl_context())
+        """A read-only ``httpx2`` client for this connection (``transport`` for tests).
+
+        A plain ``http://`` connection never uses TLS (its settings require ``https://``), so
+        it skips loading the system roots (tens of milliseconds per client) and gets a context
+        that verifies but trusts nothing: any TLS use would fail closed.
+        """
+        plain = urlsplit(self.url).scheme.lower() == "http"
+        verify = trusts_nothing() if plain else self.ssl_context()
+        inner = transport or httpx2.HTTPTransport(verify=verify)
         return httpx2.Client(
             base_url=self.url,
             timeout=self.timeout,
@@ -143,6 +151,11 @@ class Connection:
                 cert = str(self.cert_file.expanduser())
                 session.cert = (cert, str(self.key_file.expanduser())) if self.key_file else cert
         return session
+
+
+def trusts_nothing() -> ssl.SSLContext:
+    """A client context that checks hostnames and certificates and holds no trusted roots."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def as_connection(target: str | Connection, timeout: float | None = None) -> Connection:
