@@ -10,6 +10,8 @@ tool shares, which the system prompt describes once.
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
 from pydantic import BaseModel
@@ -19,7 +21,23 @@ TIME_FIELDS = frozenset({"start", "end", "lookback"})
 
 
 def model_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The slim input schema of ``model`` (root description dropped: the tool has one)."""
+    """The slim input schema of ``model`` (root description dropped: the tool has one).
+
+    A schema follows from the model's code alone, so it is generated once per model and each
+    caller gets a fresh copy it may change (pydantic's generation costs milliseconds per model,
+    and every investigation asks for every tool's).
+    """
+    loaded: dict[str, Any] = json.loads(_schema_text(model))
+    return loaded
+
+
+@functools.cache
+def _schema_text(model: type[BaseModel]) -> str:
+    return json.dumps(build_schema(model))
+
+
+def build_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model_schema`` generated afresh (pydantic schema, slimmed), without the cache."""
     raw = model.model_json_schema()
     defs = raw.pop("$defs", {})
     slim: dict[str, Any] = _slim(raw, defs)

@@ -6,12 +6,13 @@ import httpx2
 import pytest
 
 from agent.alerts.model import Alert
+from agent.investigation.ledger import LEDGER_MODELS, ledger_schemas
 from tools.base import OutputLimits, Scope, ToolContext
 from tools.catalog import all_tools
 from tools.clients import Backends, LokiReader
 from tools.logs import LogsQuery, fetch_lines, query_logs
 from tools.metrics import MetricsQuery, query_metrics
-from tools.schema import TIME_FIELDS
+from tools.schema import TIME_FIELDS, build_schema, model_schema
 from tools.timerange import parse_duration
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -52,6 +53,16 @@ def test_catalog_names_docstrings_and_schemas() -> None:
             # The time range is described once, in the system prompt.
             assert prop.get("description") or name in TIME_FIELDS, (tool.name, prop)
             assert "title" not in prop and "anyOf" not in prop, (tool.name, prop)
+
+
+def test_schemas_are_generated_once_and_handed_out_as_fresh_copies() -> None:
+    models = [t.input_model for t in all_tools()] + list(LEDGER_MODELS.values())
+    for model in models:
+        first = model_schema(model)
+        assert first == build_schema(model), model.__name__
+        first["properties"] = {"changed": {}}  # a caller's edit (ledger_schemas makes one)
+        assert model_schema(model) == build_schema(model), model.__name__
+    assert ledger_schemas() == ledger_schemas()
 
 
 @pytest.mark.parametrize("tool_name", [t.name for t in all_tools() if t.needs_backend])
