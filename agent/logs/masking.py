@@ -11,38 +11,85 @@ names, paths, words that vary) is decided by :mod:`agent.logs.shape` and the min
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from agent.logs.structured import split_message
 
+
+@dataclass(frozen=True)
+class Mask:
+    """One typed mask: the pattern it replaces, with what, and two ways to find matches faster.
+
+    ``start`` is a character class that every match starts with and ``needs`` a part that every
+    match contains. Neither changes what is replaced: a lookahead on ``start`` in front of the
+    pattern spares trying every alternative at every position, and a message without ``needs``
+    is returned as it is without running the pattern (most messages hold no pod name, UUID,
+    host or IP).
+    """
+
+    source: str
+    replacement: str
+    start: str | None = None
+    needs: str | None = None
+    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _needs: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        source = self.source if self.start is None else f"(?={self.start})(?:{self.source})"
+        object.__setattr__(self, "_pattern", re.compile(source))
+        object.__setattr__(self, "_needs", re.compile(self.needs) if self.needs else None)
+
+    def apply(self, text: str) -> str:
+        """``text`` with every match of the pattern replaced."""
+        if self._needs is not None and not self._needs.search(text):
+            return text
+        return self._pattern.sub(self.replacement, text)
+
+
 # Order matters: wider shapes (timestamps, UUIDs, IPs) go before the numbers inside them.
-_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(
-            r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
-            r"|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
-            r"|\b(?:(?:Mon(?:day)?|Tue(?:s(?:day)?)?|Wed(?:nesday)?|Thu(?:rs(?:day)?)?"
-            r"|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?),?\s+)?"
-            r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-            r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s+\d{1,2}\b"
-        ),
+MASKS: tuple[Mask, ...] = (
+    Mask(
+        r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+        r"|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
+        r"|\b(?:(?:Mon(?:day)?|Tue(?:s(?:day)?)?|Wed(?:nesday)?|Thu(?:rs(?:day)?)?"
+        r"|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?),?\s+)?"
+        r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+        r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s+\d{1,2}\b",
         "<TS>",
+        start=r"[\dMTWFSJAOND]",  # a digit, or the first letter of a weekday or month name
     ),
-    (re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b"), "<UUID>"),
-    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"), "<IP>"),
+    Mask(
+        r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b",
+        "<UUID>",
+        needs=r"-(?:[0-9a-fA-F]{4}-){3}",
+    ),
+    Mask(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b", "<IP>", needs=r"\d\.\d{1,3}\.\d{1,3}\.\d"),
     # host:port as a whole token (github.com:443, wpad:80); host names are lower case.
-    (re.compile(r"(?<![\w.:/<>-])[a-z][a-z0-9.-]*:\d{2,5}(?=[\s,;)\]]|$)"), "<HOST>"),
-    # Kubernetes pod names: keep the workload name, mask the ReplicaSet hash and pod suffix.
-    (re.compile(r"\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-[a-z0-9]{8,10}-[a-z0-9]{5}\b"), r"\1-<*>"),
-    (re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[a-f]*\d)(?=\d*[a-f])[0-9a-f]{8,}\b"), "<HEX>"),
-    (
-        re.compile(
-            r"(?<![\w.])\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)(?:\d+(?:\.\d+)?(?:ms|s|m))*\b"
-            # clock-style durations (00:02, 1:02:03) once full timestamps are gone
-            r"|(?<![\w.:])\d+:\d{2}(?::\d{2})?(?![\w:])"
-        ),
-        "<DUR>",
+    Mask(
+        r"(?<![\w.:/<>-])[a-z][a-z0-9.-]*:\d{2,5}(?=[\s,;)\]]|$)",
+        "<HOST>",
+        needs=r":\d{2,5}(?=[\s,;)\]]|$)",
     ),
-    (re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[KMGT]i?B?|%|[eE][-+]?\d+)?(?![\w.])"), "<NUM>"),
+    # Kubernetes pod names: keep the workload name, mask the ReplicaSet hash and pod suffix.
+    Mask(
+        r"\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-[a-z0-9]{8,10}-[a-z0-9]{5}\b",
+        r"\1-<*>",
+        needs=r"-[a-z0-9]{8,10}-[a-z0-9]{5}\b",
+    ),
+    Mask(r"\b0x[0-9a-fA-F]+\b|\b(?=[a-f]*\d)(?=\d*[a-f])[0-9a-f]{8,}\b", "<HEX>", start="[0-9a-f]"),
+    Mask(
+        r"(?<![\w.])\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)(?:\d+(?:\.\d+)?(?:ms|s|m))*\b"
+        # clock-style durations (00:02, 1:02:03) once full timestamps are gone
+        r"|(?<![\w.:])\d+:\d{2}(?::\d{2})?(?![\w:])",
+        "<DUR>",
+        start=r"\d",
+        needs=r"\d(?:ns|us|µs|ms|s|m|h)|\d:\d\d",
+    ),
+    Mask(
+        r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[KMGT]i?B?|%|[eE][-+]?\d+)?(?![\w.])",
+        "<NUM>",
+        start=r"[-+\d]",
+    ),
 )
 
 
@@ -56,8 +103,8 @@ def mask(text: str) -> str:
     """Replace the well-known variable shapes in ``text`` with typed masks such as ``<NUM>``."""
     if not _MAY_MASK.search(text):
         return text  # each shape holds a digit, a month name or a pod-name suffix
-    for pattern, replacement in _MASKS:
-        text = pattern.sub(replacement, text)
+    for typed in MASKS:
+        text = typed.apply(text)
     return text
 
 
