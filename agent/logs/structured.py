@@ -18,7 +18,9 @@ import re
 MESSAGE_KEYS = ("msg", "message", "log", "error", "err")
 
 # key=value or key="quoted value"; keys as logfmt writers emit them (Go, Python, Rust loggers).
-_PAIR = re.compile(r'([A-Za-z_][\w.\-/@]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?=\s|$)')
+# Possessive runs: neither a key nor a value can end anywhere but where its run ends (the
+# characters after it are not in its class), so never backtracking matches the same pairs.
+_PAIR = re.compile(r'([A-Za-z_][\w.\-/@]*+)=("[^"\\]*+(?:\\.[^"\\]*+)*+"|[^\s"]*+)(?=\s|$)')
 # A line counts as logfmt when at least this share of its characters are key=value pairs:
 # a prose line with one "x=y" in it is text, a record with a timestamp prefix is still logfmt.
 _LOGFMT_COVERAGE = 0.6
@@ -27,6 +29,8 @@ _LOGFMT_COVERAGE = 0.6
 def _scalar(value: object) -> str:
     if isinstance(value, str):
         return value
+    if type(value) is int:  # what json.dumps writes, without its call (bool is not int here)
+        return str(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
@@ -56,6 +60,10 @@ def _json_fields(text: str) -> dict[str, str] | None:
 
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] == '"':
+        if "\\" not in value:
+            # No escapes: JSON decoding gives the text between the quotes, or fails on a
+            # control character, and then the fallback below gives the same.
+            return value[1:-1]
         try:
             return str(json.loads(value))
         except ValueError:
@@ -64,13 +72,13 @@ def _unquote(value: str) -> str:
 
 
 def _logfmt_fields(text: str) -> dict[str, str] | None:
-    pairs = list(_PAIR.finditer(text))
+    pairs: list[tuple[str, str]] = _PAIR.findall(text)
     if len(pairs) < 2:
         return None
-    covered = sum(m.end() - m.start() for m in pairs)
-    if covered < _LOGFMT_COVERAGE * len(text.replace(" ", "")):
+    covered = sum(len(key) + len(value) for key, value in pairs) + len(pairs)  # each key=value
+    if covered < _LOGFMT_COVERAGE * (len(text) - text.count(" ")):
         return None
-    fields = {m.group(1): _unquote(m.group(2)) for m in pairs}
+    fields = {key: _unquote(value) for key, value in pairs}
     # Without a message key this is prose with key=value parameters (``uid=0 tty=ssh``), which
     # the text path templates better than a bag of key names would.
     return fields if any(k in fields for k in MESSAGE_KEYS) else None
