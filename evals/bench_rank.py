@@ -23,6 +23,7 @@ from typing import Any
 
 from agent.alerts.lookup import AlertmanagerSource, find_alert
 from agent.bundle.truth import load_truth
+from agent.logs.parsed import ParsedLines
 from agent.replay.environment import ReplayEnvironment
 from tools.base import Scope, ToolContext, ToolResult
 from tools.clients import Backends
@@ -65,8 +66,11 @@ def _rank(env: ReplayEnvironment, repeats: int) -> tuple[ToolResult, list[float]
         result = rank_components(RankInput(limit=_LISTED), ctx)
         times = []
         for _ in range(repeats):
+            # A fresh context each time, as each investigation has: warm means a warm replay
+            # and warm code, not lines the previous run already parsed.
+            fresh = dataclasses.replace(ctx, parsed_lines=ParsedLines())
             began = time.perf_counter()
-            result = rank_components(RankInput(limit=_LISTED), ctx)
+            result = rank_components(RankInput(limit=_LISTED), fresh)
             times.append(time.perf_counter() - began)
         return result, times
 

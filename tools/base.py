@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from agent.alerts.model import Alert
+from agent.logs.parsed import ParsedLines
 
 from .schema import model_schema
 
@@ -98,6 +99,9 @@ class ToolContext:
     alert: Alert
     scope: Scope
     limits: OutputLimits = field(default_factory=OutputLimits)
+    # What the template miners of this investigation derive from each log line, worked out
+    # once (agent.logs.parsed). One per context, and a context is made per investigation.
+    parsed_lines: ParsedLines = field(default_factory=ParsedLines, repr=False, compare=False)
 
     def window(
         self,

@@ -169,7 +169,11 @@ def query_logs(args: LogsQuery, ctx: ToolContext) -> ToolResult:
         else 1.0
     )
     templates = cluster(
-        window.records, baseline.records if baseline else None, window_s, baseline_s
+        window.records,
+        baseline.records if baseline else None,
+        window_s,
+        baseline_s,
+        ctx.parsed_lines,
     )
     n_raw = min(args.raw_lines, ctx.limits.max_raw_lines)
     newest = sorted(window.records, key=lambda r: -r.ts_ns)[:n_raw]

@@ -25,9 +25,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from agent.logs.masking import DIGITS_TO_ZERO, mask
-from agent.logs.shape import WILDCARD, Shape, shape_of
-from agent.logs.structured import split_message
+from agent.logs.masking import DIGITS_TO_ZERO
+from agent.logs.parsed import ParsedLines, Unshared
+from agent.logs.shape import WILDCARD, Shape
 
 # Five different words at one position make it a parameter. Fewer are usually alternatives
 # written out in code (an HTTP method, a state, a boolean); a parameter (user, host, file) takes
@@ -158,15 +158,20 @@ def _can_vary(token: str) -> bool:
 class TemplateMiner:
     """Mines templates from log lines one at a time."""
 
-    def __init__(self, *, min_variants: int = MIN_VARIANTS) -> None:
+    def __init__(
+        self, *, min_variants: int = MIN_VARIANTS, parsed: ParsedLines | None = None
+    ) -> None:
         """Create an empty miner.
 
         Args:
             min_variants: Different words at one position after which it is a parameter.
+            parsed: The investigation's memo of per-line work, shared with its other miners
+                (``agent.logs.parsed``); the templates are the same with or without it.
         """
         if min_variants < 2:
             raise ValueError(f"min_variants must be at least 2, got {min_variants}")
         self._min_variants = min_variants
+        self._parsed: ParsedLines | Unshared = parsed if parsed is not None else Unshared()
         self._clusters: list[_Cluster] = []
         self._by_key: dict[tuple[str, ...], _Cluster] = {}
         # Templates with word slots, by key length: a new shape may fit one of them.
@@ -180,7 +185,7 @@ class TemplateMiner:
 
     def add(self, line: str) -> int:
         """Add one raw log line and return the id of the template it belongs to now."""
-        message, labels = split_message(line)
+        message, labels = self._parsed.split(line)
         # Lines that differ only in digit values have one shape (see DIGITS_TO_ZERO), so most
         # lines skip masking and tokenising; only the raw digits left in the display can differ.
         pattern = message.translate(DIGITS_TO_ZERO)
@@ -189,7 +194,7 @@ class TemplateMiner:
         if shape is None:
             if len(self._shapes) >= _SHAPE_CACHE:
                 self._shapes.clear()
-            shape = self._shapes[pattern] = shape_of(mask(message))
+            shape = self._shapes[pattern] = self._parsed.shape(message)
         cluster = self._by_key.get(shape.key)
         if cluster is None:
             cluster = self._place(shape)
@@ -197,7 +202,7 @@ class TemplateMiner:
             cluster = self._by_key[shape.key] = self._current(cluster)
         cluster.count += 1
         if not exact and not _shows_same_raw(cluster.display, shape.raw_digits, message):
-            shape = shape_of(mask(message))  # its raw values may still widen the display
+            shape = self._parsed.shape(message)  # its raw values may still widen the display
         if shape.display != cluster.display:
             cluster.display = _join_display(cluster.display, shape.display)
         if labels:

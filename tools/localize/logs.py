@@ -18,6 +18,7 @@ from datetime import datetime
 
 from agent.errors import BackendError
 from agent.logs import TemplateMiner
+from agent.logs.parsed import ParsedLines
 from agent.timeutil import to_ns
 from tools.clients import LokiReader
 from tools.logs import fetch_lines
@@ -66,8 +67,12 @@ def localise(
     end: datetime,
     onset: datetime,
     workloads: Workloads,
+    parsed: ParsedLines | None = None,
 ) -> LogPart:
-    """Log signals per workload over ``[start, end]``, split at ``onset``."""
+    """Log signals per workload over ``[start, end]``, split at ``onset``.
+
+    ``parsed`` is the investigation's memo of per-line work, shared with ``query_logs``.
+    """
     part = LogPart()
     if loki is None:
         part.gaps.append("logs: Loki not configured")
@@ -87,7 +92,7 @@ def localise(
     if not before:
         part.gaps.append("logs: no lines before the onset; template shift not judged")
         return part
-    miner = TemplateMiner()
+    miner = TemplateMiner(parsed=parsed)
     counts: dict[str, Counter[int]] = defaultdict(Counter)
     errors: Counter[str] = Counter()
     for side, records in (("before", before), ("after", after)):

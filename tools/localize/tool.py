@@ -106,7 +106,9 @@ def rank_components(args: RankInput, ctx: ToolContext) -> ToolResult:
     else:
         gaps.append("metrics: Prometheus not configured")
     trace_part = traces.localise(ctx.backends.tempo, namespaces, start, end, fine, workloads)
-    log_part = logs.localise(ctx.backends.loki, namespaces, start, end, fine, workloads)
+    log_part = logs.localise(
+        ctx.backends.loki, namespaces, start, end, fine, workloads, ctx.parsed_lines
+    )
     signals += trace_part.signals + log_part.signals
     gaps += trace_part.gaps + log_part.gaps
     ranking = rank(signals, calls | trace_part.calls)

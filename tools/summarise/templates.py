@@ -15,6 +15,7 @@ from typing import Literal
 
 from agent.bundle.model import LogRecord
 from agent.logs import TemplateMiner
+from agent.logs.parsed import ParsedLines
 
 Mark = Literal["NEW", "SPIKE", "KNOWN"]
 
@@ -105,12 +106,14 @@ def cluster(
     baseline: Sequence[LogRecord] | None,
     window_seconds: float,
     baseline_seconds: float,
+    parsed: ParsedLines | None = None,
 ) -> list[TemplateFacts]:
     """Templates of the window lines, marked against ``baseline`` (unmarked if it is ``None``).
 
-    Ordered NEW and SPIKE first, then by count, then by id for stability.
+    Ordered NEW and SPIKE first, then by count, then by id for stability. ``parsed`` is the
+    investigation's memo of per-line work (the same templates with or without it).
     """
-    miner = TemplateMiner()
+    miner = TemplateMiner(parsed=parsed)
     facts: dict[int, TemplateFacts] = {}
     for record in sorted(window, key=lambda r: r.ts_ns):
         tid = miner.add(record.line)

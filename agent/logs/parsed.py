@@ -1,0 +1,74 @@
+"""What the template miner derives from a raw line, worked out once per investigation.
+
+One investigation mines the same lines more than once: ``rank_components`` mines the scope's
+lines around the onset, and ``query_logs`` then mines a workload's lines over a range that
+overlaps it. Splitting a line (``agent.logs.structured``) and shaping its message (masks, then
+``agent.logs.shape``) are pure functions of the text, so ``ParsedLines`` keeps their results
+and every miner of the investigation that shares it gets exactly what it would have computed.
+What each miner *does* with them (its templates, their merges, ids) is still its own: only the
+per-line work is shared, never a result that depends on which other lines were mined.
+
+It is a per-investigation object (``tools.base.ToolContext`` holds one): it lives in memory for
+one investigation and is neither persisted nor shown to anyone. It holds the lines as tools
+received them from the backend — what tools return still goes through redaction as before.
+"""
+
+from __future__ import annotations
+
+from agent.logs.masking import mask
+from agent.logs.shape import Shape, shape_of
+from agent.logs.structured import split_message
+
+# Lines (and messages) remembered; past this, lines are worked out without being kept, so
+# an investigation that reads a great many lines stays bounded in memory.
+MAX_ENTRIES = 50_000
+
+
+class ParsedLines:
+    """Memo of ``split_message`` by raw line and of the masked shape by message."""
+
+    __slots__ = ("_max", "_shapes", "_splits")
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        """Create an empty memo keeping at most ``max_entries`` lines and as many messages."""
+        self._max = max_entries
+        self._splits: dict[str, tuple[str, dict[str, str]]] = {}
+        self._shapes: dict[str, Shape] = {}
+
+    def __repr__(self) -> str:
+        # Never the lines themselves: they are raw backend data.
+        return f"ParsedLines({len(self._splits)} lines, {len(self._shapes)} messages)"
+
+    def split(self, line: str) -> tuple[str, dict[str, str]]:
+        """``split_message(line)`` (the labels are shared: callers must not change them)."""
+        found = self._splits.get(line)
+        if found is None:
+            found = split_message(line)
+            if len(self._splits) < self._max:
+                self._splits[line] = found
+        return found
+
+    def shape(self, message: str) -> Shape:
+        """``shape_of(mask(message))``."""
+        found = self._shapes.get(message)
+        if found is None:
+            found = shape_of(mask(message))
+            if len(self._shapes) < self._max:
+                self._shapes[message] = found
+        return found
+
+
+class Unshared:
+    """The same interface without a memo: every line is worked out afresh."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def split(line: str) -> tuple[str, dict[str, str]]:
+        """``split_message(line)``."""
+        return split_message(line)
+
+    @staticmethod
+    def shape(message: str) -> Shape:
+        """``shape_of(mask(message))``."""
+        return shape_of(mask(message))
