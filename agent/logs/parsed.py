@@ -3,8 +3,9 @@
 One investigation mines the same lines more than once: ``rank_components`` mines the scope's
 lines around the onset, and ``query_logs`` then mines a workload's lines over a range that
 overlaps it. Splitting a line (``agent.logs.structured``) and shaping its message (masks, then
-``agent.logs.shape``) are pure functions of the text, so ``ParsedLines`` keeps their results
-and every miner of the investigation that shares it gets exactly what it would have computed.
+``agent.logs.shape``, down to whether a word is a parameter by form) are pure functions of the
+text, so ``ParsedLines`` keeps their results and every miner of the investigation that shares
+it gets exactly what it would have computed.
 What each miner *does* with them (its templates, their merges, ids) is still its own: only the
 per-line work is shared, never a result that depends on which other lines were mined.
 
@@ -16,7 +17,7 @@ received them from the backend — what tools return still goes through redactio
 from __future__ import annotations
 
 from agent.logs.masking import mask
-from agent.logs.shape import Shape, shape_of
+from agent.logs.shape import Shape, is_parameter, shape_of
 from agent.logs.structured import split_message
 
 # Lines (and messages) remembered; past this, lines are worked out without being kept, so
@@ -27,13 +28,14 @@ MAX_ENTRIES = 50_000
 class ParsedLines:
     """Memo of ``split_message`` by raw line and of the masked shape by message."""
 
-    __slots__ = ("_max", "_shapes", "_splits")
+    __slots__ = ("_max", "_parameters", "_shapes", "_splits")
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         """Create an empty memo keeping at most ``max_entries`` lines and as many messages."""
         self._max = max_entries
         self._splits: dict[str, tuple[str, dict[str, str]]] = {}
         self._shapes: dict[str, Shape] = {}
+        self._parameters: dict[str, bool] = {}
 
     def __repr__(self) -> str:
         # Never the lines themselves: they are raw backend data.
@@ -52,9 +54,17 @@ class ParsedLines:
         """``shape_of(mask(message))``."""
         found = self._shapes.get(message)
         if found is None:
-            found = shape_of(mask(message))
+            found = shape_of(mask(message), self._is_parameter)
             if len(self._shapes) < self._max:
                 self._shapes[message] = found
+        return found
+
+    def _is_parameter(self, word: str) -> bool:
+        found = self._parameters.get(word)
+        if found is None:
+            found = is_parameter(word)
+            if len(self._parameters) < self._max:
+                self._parameters[word] = found
         return found
 
 

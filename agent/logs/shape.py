@@ -20,6 +20,7 @@ about how values are written, the same for every system.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,8 +99,12 @@ def _typed_value(out: list[_Piece], opener_sep: str) -> bool:
     return not kind[2] and not kind[0] and equals[1] == "=" and not equals[2]
 
 
-def shape_of(text: str) -> Shape:
-    """Return the grouping key and the display pieces of one masked message."""
+def shape_of(text: str, parameter: Callable[[str], bool] = is_parameter) -> Shape:
+    """Return the grouping key and the display pieces of one masked message.
+
+    ``parameter`` decides which words are parameters by form: ``is_parameter``, or a memo of
+    it (``agent.logs.parsed``), since the same words recur in line after line.
+    """
     out: list[_Piece] = []
     for match in _PIECE.finditer(text):
         sep, word, quoted, punct = match.groups()
@@ -107,7 +112,7 @@ def shape_of(text: str) -> Shape:
             _append_parameter(out, sep, quoted)
             continue
         if word is not None:
-            variable = is_parameter(word)
+            variable = parameter(word)
             if out and out[-1][2] and (variable or word.lower() in UNITS):
                 _merge_into_last(out, sep, word)  # 4 KB, 1190 bytes, <NUM> <NUM>
             elif variable and _glued(out, sep):
