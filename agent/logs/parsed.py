@@ -16,9 +16,14 @@ received them from the backend — what tools return still goes through redactio
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from agent.logs.masking import mask
 from agent.logs.shape import Shape, is_parameter, shape_of
 from agent.logs.structured import split_message
+
+T = TypeVar("T")
 
 # Lines (and messages) remembered; past this, lines are worked out without being kept, so
 # an investigation that reads a great many lines stays bounded in memory.
@@ -43,28 +48,24 @@ class ParsedLines:
 
     def split(self, line: str) -> tuple[str, dict[str, str]]:
         """``split_message(line)`` (the labels are shared: callers must not change them)."""
-        found = self._splits.get(line)
-        if found is None:
-            found = split_message(line)
-            if len(self._splits) < self._max:
-                self._splits[line] = found
-        return found
+        return self._remembered(self._splits, line, split_message)
 
     def shape(self, message: str) -> Shape:
         """``shape_of(mask(message))``."""
-        found = self._shapes.get(message)
-        if found is None:
-            found = shape_of(mask(message), self._is_parameter)
-            if len(self._shapes) < self._max:
-                self._shapes[message] = found
-        return found
+        return self._remembered(self._shapes, message, self._shape_of)
+
+    def _shape_of(self, message: str) -> Shape:
+        return shape_of(mask(message), self._is_parameter)
 
     def _is_parameter(self, word: str) -> bool:
-        found = self._parameters.get(word)
+        return self._remembered(self._parameters, word, is_parameter)
+
+    def _remembered(self, store: dict[str, T], key: str, compute: Callable[[str], T]) -> T:
+        found = store.get(key)
         if found is None:
-            found = is_parameter(word)
-            if len(self._parameters) < self._max:
-                self._parameters[word] = found
+            found = compute(key)
+            if len(store) < self._max:
+                store[key] = found
         return found
 
 
