@@ -73,6 +73,13 @@ def pod_facts(turns: list[list[CallRecord]], into: Suspects) -> None:
 
 def event_facts(turns: list[list[CallRecord]], ctx: Context, into: Suspects) -> None:
     """Warning events: OOM kills, back-offs, evictions and node pressure."""
+    # The node each pod looked at ran on: an eviction message often names none.
+    ran_on = {
+        str(pod.get("name")): str(pod.get("node"))
+        for record in ev.records(turns, "pod_status")
+        for pod in ev.pods(record)
+        if pod.get("node")
+    }
     for record in ev.records(turns, "k8s_events"):
         for group in ev.event_groups(record):
             reason = str(group.get("reason"))
@@ -88,7 +95,7 @@ def event_facts(turns: list[list[CallRecord]], ctx: Context, into: Suspects) -> 
                 "NodeHasDiskPressure",
                 "NodeHasMemoryPressure",
             ):
-                node = name if kind == "Node" else _node_in(message)
+                node = name if kind == "Node" else _node_in(message) or ran_on.get(name)
                 if node:
                     into.add(Fact(node, "evicted", record.id, quote, at=at, detail=reason))
             elif reason in ("OOMKilling", "OOMKilled"):
