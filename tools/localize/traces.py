@@ -1,19 +1,22 @@
-"""Trace signals: where the added time is spent, per service.
+"""Trace signals: where the added time is spent, and where code paths changed, per service.
 
 A slow callee makes every caller slow too, so span durations blame the whole chain. Three
 views point at where the time is *added* (rca-methods, "Traces"):
 
 * **self time**: a span's duration minus the time covered by its children, per service;
 * **caller/callee gap**: a CLIENT span minus the SERVER span it called — time spent between
-  the two (network, or the callee's pod before its handler runs), blamed on the callee;
+  the two (network, or either pod), blamed on the end the slowed edges share (``blame``);
 * **deepest slow span**: in each slow trace, the deepest span on the critical path whose
   duration is above its operation's baseline — the share of slow traces ending at a service.
+
+Code faults often add no time: **code-path shifts** (``paths``) find operations whose spans
+take call paths the baseline never took, and the service whose answer such a path broke off
+after.
 
 Traces are listed on both sides of the onset (``listing``); the split between baseline and
 anomalous traces is the change point of the listed traces' durations or spans per trace when
 they show one (their resolution is far finer than per-minute metrics), else the onset; half of
-the traces fetched whole come from each side.
-Spans need no status: errors are not required.
+the traces fetched whole come from each side. Spans need no status: errors are not required.
 """
 
 from __future__ import annotations
