@@ -7,7 +7,13 @@ from typing import Any
 
 from tools.clients.http import Fetched
 from tools.localize.listing import PAGE, list_traces, sample_sides, split_time
-from tools.localize.paths import break_offs, known_paths, path_shift, remote_operations
+from tools.localize.paths import (
+    break_offs,
+    call_paths,
+    known_paths,
+    path_shift,
+    remote_operations,
+)
 from tools.summarise.spans import Span
 
 FULL = ("cart/Get", "payment/Charge", "email/Send")
@@ -127,7 +133,7 @@ def _page_view(broken: bool) -> list[Span]:
 
 
 def test_a_path_that_broke_off_points_at_the_last_answer() -> None:
-    known = known_paths([_page_view(False)] * 3)
+    known = known_paths(call_paths(_page_view(False)))
     assert break_offs(_page_view(False), known) == set()
     # The request stopped right after catalog answered: catalog's answer (or the code that
     # read it) is where the new path began.

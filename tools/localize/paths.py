@@ -101,13 +101,10 @@ def _answered_by(child: Span, tree: Mapping[str, Sequence[Span]]) -> str:
     return next(callees, child.service)
 
 
-def known_paths(traces: Sequence[Sequence[Span]], at_least: int = 1) -> dict[str, set[Path]]:
-    """Per operation, the paths its spans took at least ``at_least`` times in ``traces``."""
-    counts: dict[str, Counter[Path]] = defaultdict(Counter)
-    for spans in traces:
-        for key, paths in call_paths(spans).items():
-            counts[key].update(paths)
-    return {k: {p for p, n in c.items() if n >= at_least} for k, c in counts.items()}
+def known_paths(pooled: Mapping[str, Sequence[Path]], at_least: int = 1) -> dict[str, set[Path]]:
+    """Per operation, the paths taken at least ``at_least`` times in ``pooled``."""
+    counted = {key: Counter(paths) for key, paths in pooled.items()}
+    return {k: {p for p, n in c.items() if n >= at_least} for k, c in counted.items()}
 
 
 def break_offs(spans: Sequence[Span], known: dict[str, set[Path]]) -> set[str]:

@@ -15,11 +15,11 @@ counters are left out: the calls they count failed at their callee.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from .families import Family
 from .frame import Frame
+from .signals import client_side
 
 # Labels that carry a request's status, most specific first.
 STATUS_LABELS = (
@@ -41,7 +41,6 @@ ERROR_VALUES = (
 )
 # The share's scale: a tenth of it (one percentage point) is the least that can score.
 ERROR_LEVEL = 0.1
-_CLIENT_SIDE = re.compile(r"(^|_)client(_|$)")
 
 
 def error_share_queries(
@@ -57,7 +56,7 @@ def error_share_queries(
         key = family.key
         if family.kind != "counter" or key is None or family.edge() is not None:
             continue
-        if _CLIENT_SIDE.search(family.name.lower()):
+        if client_side(family.name):
             continue
         label = next((name for name in STATUS_LABELS if name in family.labels), None)
         if label is None:

@@ -48,7 +48,12 @@ def own_aspect(name: str) -> Aspect:
     spent on its outbound calls, which locates a fault at or below its callees.
     """
     aspect = aspect_of(name)
-    return "waiting" if aspect == "latency" and _CLIENT_SIDE.search(name.lower()) else aspect
+    return "waiting" if aspect == "latency" and client_side(name) else aspect
+
+
+def client_side(name: str) -> bool:
+    """Whether a metric name measures the client side of outbound calls (see ``_CLIENT_SIDE``)."""
+    return _CLIENT_SIDE.search(name.lower()) is not None
 
 
 def aspect_of(name: str) -> Aspect:

@@ -154,13 +154,11 @@ def localise(
     part.signals += _gap_signals(
         _pool(before, client_gaps), _pool(after, client_gaps), workloads, request, moment
     )
+    paths_before = _pool(before, call_paths)
     part.signals += _pattern_signals(
-        _pool(before, call_paths),
-        _pool(after, call_paths),
-        remote_operations(fetched),
-        evidence,
+        paths_before, _pool(after, call_paths), remote_operations(fetched), evidence
     )
-    part.signals += _break_offs(before, after, evidence)
+    part.signals += _break_offs(before, after, paths_before, evidence)
     part.signals += _deepest(before, after, evidence)
     part.signals += _error_origins(before, after, evidence)
     return part
@@ -285,7 +283,10 @@ def _pattern_signals(
 
 
 def _break_offs(
-    before: list[list[Span]], after: list[list[Span]], evidence: Evidence
+    before: list[list[Span]],
+    after: list[list[Span]],
+    paths_before: dict[str, list[Path]],
+    evidence: Evidence,
 ) -> list[Signal]:
     """Share of traces with a new call path that broke off after each service's answer.
 
@@ -293,7 +294,7 @@ def _break_offs(
     it, the same question is asked of paths the baseline took only once — the Good–Turing
     estimate of how often new paths turn up anyway.
     """
-    seen, repeated = known_paths(before), known_paths(before, at_least=2)
+    seen, repeated = known_paths(paths_before), known_paths(paths_before, at_least=2)
     was = [break_offs(t, repeated) for t in before]
     now = [break_offs(t, seen) for t in after]
     return share_signals(
