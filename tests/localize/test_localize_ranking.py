@@ -324,3 +324,21 @@ def test_a_gap_does_not_explain_a_caller_whose_own_cpu_rose() -> None:
     ranked = rank([slow, gap], calls)
     assert [r.component for r in ranked] == ["ads", "frontend"]
     assert ranked[1].explained_by == "ads"
+
+
+def test_a_slower_callee_explains_a_callers_errors_only_when_the_caller_waited() -> None:
+    calls = {("frontend", "currency")}
+    failing = _signal("frontend", 4.3, "errors")
+    slower = _timed("currency", 0.086, 0.161, score=4.2)
+    # Errors with no rise in the caller's own wait: no time-out, so not the callee's doing.
+    ranked = rank([failing, slower], calls)
+    assert [r.component for r in ranked] == ["frontend", "currency"]
+    assert ranked[0].explained_by is None
+    # A caller that timed out waited first: its own latency rose with its errors.
+    waited = Signal("frontend", "metrics", "client p99", 4.0, 5.0, 0.2, 0.5, T0, "q", "waiting")
+    ranked = rank([failing, waited, slower], calls)
+    assert [r.component for r in ranked] == ["currency", "frontend"]
+    assert ranked[1].explained_by == "currency"
+    # A callee that fails itself explains its caller's errors either way.
+    ranked = rank([failing, _signal("currency", 4.0, "errors")], calls)
+    assert ranked[1].explained_by == "currency"

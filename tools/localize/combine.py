@@ -18,8 +18,10 @@ network I/O downstream is what a slow caller causes, not what causes it. The cal
 the traces and the edge metrics. A callee explains only what it can account for: where
 caller and callee report the same latency metric, the time added at the callee must be at
 least ``ACCOUNTS_FOR`` of the time added at the caller (a caller slowed from 40 ms to 2 s is
-not explained by a callee that went from 24 ms to 42 ms). A change that spreads both ways along
-calls (a code path, ``Signal.directed``) explains no caller.
+not explained by a callee that went from 24 ms to 42 ms). Time added below a caller fails its
+requests only through time-outs, which the caller waits for: a callee's latency or gap explains
+a caller's errors only when the caller's own latency rose too. A change that spreads both ways
+along calls (a code path, ``Signal.directed``) explains no caller.
 """
 
 from __future__ import annotations
@@ -135,8 +137,23 @@ def _explained(caller: list[Signal], top: Iterable[Signal], callee: list[Signal]
     callee's own rise must also account for the caller's.
     """
     strong = [s for s in top if explains(s)]
+    if _fails_without_waiting(caller):
+        strong = [s for s in strong if not (_is_gap(s) or s.aspect in _TIMED)]
     gap = any(_is_gap(s) for s in strong) and not _saturated(caller)
     return gap or (any(not _is_gap(s) for s in strong) and accounts_for(caller, callee))
+
+
+def _fails_without_waiting(signals: list[Signal]) -> bool:
+    """Whether a component's strongest signal is failing requests with no rise in its own wait.
+
+    Time added below a caller fails its requests only through time-outs, and a caller that
+    times out has waited first: its own latency rises with its errors. Without that rise, a
+    slower callee does not explain the caller's errors.
+    """
+    top = signals[0] if signals else None
+    if top is None or top.aspect != "errors" or top.z <= 0:
+        return False
+    return not any(s.aspect in _TIMED and s.z > 0 and s.score >= SIGNIFICANT for s in signals)
 
 
 def _saturated(signals: Iterable[Signal]) -> bool:
