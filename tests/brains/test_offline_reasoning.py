@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from agent.brains.offline.analysis import Suspects, near_onset, walk_chain
-from agent.brains.offline.causes import _node_in
+from agent.brains.offline.analysis import Context, Suspects, near_onset, walk_chain
+from agent.brains.offline.causes import _node_in, log_facts
 from agent.brains.offline.evidence import (
     Edge,
     Fact,
@@ -22,6 +22,7 @@ from agent.brains.offline.queries import (
     saturation_queries,
 )
 from agent.brains.offline.rank import categorise, rank, refutable
+from agent.investigation.state import CallRecord
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -167,3 +168,22 @@ def test_an_eviction_message_names_its_node_not_the_word_after_node() -> None:
         "ip-10-20-2-35.eu-west-1.compute.internal"
     )
     assert _node_in('node: "gke-pool-1-abcd" has disk pressure') == "gke-pool-1-abcd"
+
+
+def test_a_log_line_blames_the_peer_it_names_not_its_own_logger() -> None:
+    text = "com.shop.checkout.Handler : payments call exceeded client timeout; aborting"
+    record = CallRecord(
+        id="R1",
+        name="query_logs",
+        arguments={},
+        output=f"[NEW] ×289 pod=checkout-1: {text}",
+        data={"templates": [{"mark": "NEW", "template": text, "sources": {"pod=checkout-1": 289}}]},
+    )
+    # "checkout" and "payments" are as long: the peer is the one that is not logging.
+    for known in (["checkout", "payments"], ["payments", "checkout"]):
+        ctx = Context("checkout", T0, frozenset(known))
+        into = Suspects()
+        log_facts([[record]], ctx, into)
+        assert [(c, [f.kind for f in fs]) for c, fs in into.facts.items()] == [
+            ("payments", ["peer_failing"])
+        ]

@@ -200,7 +200,8 @@ def log_facts(turns: list[list[CallRecord]], ctx: Context, into: Suspects) -> No
             if kind == "pool" and pool:
                 component: str | None = ev.host_component(pool.group(1), ctx.known)
             else:
-                component = _named_peer(text, ctx) if kind in ("peer_failing", "pool") else None
+                named = kind in ("peer_failing", "pool")
+                component = _named_peer(text, ctx, workload) if named else None
             into.add(Fact(component or workload, kind, record.id, quote, at=at, detail=text[:160]))
 
 
@@ -208,8 +209,12 @@ def _first_seen(template: dict[str, object]) -> datetime | None:
     return ev.parse_time(template.get("first_seen"))
 
 
-def _named_peer(text: str, ctx: Context) -> str | None:
-    """A catalogue component the log line blames (``cart cache unavailable`` → ``cart-cache``)."""
+def _named_peer(text: str, ctx: Context, logger: str) -> str | None:
+    """A catalogue component the log line blames (``cart cache unavailable`` → ``cart-cache``).
+
+    A line names its own service too (a logger such as ``com.shop.checkout.Handler``): a
+    peer is another component, the longest name first, then by name.
+    """
     flat = re.sub(r"[\s_]+", "-", text.lower())
-    hits = sorted((k for k in ctx.known if k in flat), key=len, reverse=True)
+    hits = sorted((k for k in ctx.known if k in flat and k != logger), key=lambda k: (-len(k), k))
     return hits[0] if hits else None
