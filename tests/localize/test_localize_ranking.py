@@ -146,6 +146,22 @@ def test_time_spent_waiting_on_callees_counts_at_most_at_the_cut_off() -> None:
     assert own_aspect("http_client_requests_total") == "traffic"
 
 
+def test_more_volume_served_counts_at_most_at_the_cut_off() -> None:
+    def volume(name: str, z: float) -> Signal:
+        return Signal("payment", "metrics", name, 9.0, z, 1.1e3, 2.2e4, T0, "q", aspect_of(name))
+
+    starved = _signal("checkout", 5.7, "resource")
+    received = volume("rate(container_network_receive_bytes_total)", 9.5)
+    # More bytes or requests arriving is demand its callers put on it, not its own change.
+    for more in (received, volume("rate(http_server_requests_seconds_count)", 9.5)):
+        ranked = rank([more, starved])
+        assert [r.component for r in ranked] == ["checkout", "payment"]
+        assert ranked[1].score == SIGNIFICANT
+    # Sending less is its own doing (it fails fast, or stopped answering): the score stays.
+    sent_less = volume("rate(container_network_transmit_bytes_total)", -9.5)
+    assert rank([sent_less, starved])[0].component == "payment"
+
+
 def test_a_drop_downstream_does_not_explain_a_caller() -> None:
     signals = [_signal("frontend", 9.0), _signal("cart", 8.0, "resource", z=-8.0)]
     assert rank(signals, {("frontend", "cart")})[0].component == "frontend"

@@ -8,7 +8,10 @@ then to the name, so the order is deterministic.
 Time a component spends *waiting* on its callees (client-side latency) says the fault is at
 or below those callees, not in the component: such a signal counts at most at the
 ``SIGNIFICANT`` cut-off, so it keeps a component on the list of suspects without letting it
-outrank one whose own latency, errors or resource use moved.
+outrank one whose own latency, errors or resource use moved. A rise in the volume a component
+serves (its request rate, the bytes it receives or sends) is the same in the other direction:
+demand its callers put on it, counted at most at the cut-off too. A *drop* in volume keeps its
+score: a component that fails fast or stopped answering sends less on its own account.
 
 Latency and errors propagate to every caller. A caller whose strongest signal is a rise in
 latency or errors, and which calls a component that itself shows a significant *rise* in
@@ -102,9 +105,22 @@ def _top(signals: list[Signal]) -> tuple[Signal, ...]:
 def _score(signals: list[Signal]) -> float:
     """The component's score: its strongest signal, waiting on callees capped (see module)."""
     return max(
-        (min(s.score, SIGNIFICANT) if s.aspect == "waiting" else s.score for s in signals),
+        (min(s.score, SIGNIFICANT) if _neighbours(s) else s.score for s in signals),
         default=0.0,
     )
+
+
+def _neighbours(signal: Signal) -> bool:
+    """Whether a signal speaks of the component's neighbours more than of itself.
+
+    Time spent waiting on callees, or more volume served (request rates, network bytes).
+    """
+    if signal.aspect == "waiting":
+        return True
+    volume = signal.aspect == "traffic" or (
+        signal.aspect == "network" and signal.source == "metrics" and "bytes" in signal.name
+    )
+    return volume and signal.z > 0
 
 
 def _aspects(signals: list[Signal]) -> dict[str, float]:
