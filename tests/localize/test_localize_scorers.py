@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tools.localize.families import Family
 from tools.localize.frame import AFTER_ALERT, Frame, anchored
@@ -15,7 +18,18 @@ from tools.localize.logs import poisson_z
 from tools.localize.onset import alert_signal, onset, run_start
 from tools.localize.paths import call_paths
 from tools.localize.ratios import ERROR_LEVEL, ERROR_VALUES, error_share_queries
-from tools.localize.robust import ABSOLUTE_FLOOR, peer_scores, robust_z, scale
+from tools.localize.robust import (
+    ABSOLUTE_FLOOR,
+    MAD_TO_SIGMA,
+    floored_scale,
+    mad,
+    mad_about,
+    median_sorted,
+    peer_scores,
+    robust_z,
+    scale,
+    shift,
+)
 from tools.localize.scan import find_onset
 from tools.localize.series import Series
 from tools.localize.shares import proportion_z
@@ -55,6 +69,60 @@ def test_nan_points_are_ignored_and_an_empty_part_scores_zero() -> None:
     assert robust_z(with_nan, [30.0, math.nan]) == pytest.approx(robust_z(NOISY, [30.0]))
     assert robust_z([math.nan] * 5, [1.0]) == 0.0
     assert robust_z(NOISY, []) == 0.0
+
+
+def test_the_shared_median_and_mad_helpers_agree_with_the_statistics_module() -> None:
+    assert median_sorted([1.0]) == 1.0
+    assert median_sorted([1.0, 2.0, 10.0]) == 2.0
+    assert median_sorted([1.0, 2.0, 4.0, 10.0]) == 3.0
+    for sample in (NOISY, [3.0, 1.0], [7.0], [2.0, 2.0, 2.0, 9.0, -4.0]):
+        centre = statistics.median(sample)
+        assert median_sorted(sorted(sample)) == centre
+        assert mad_about(sample, centre) == mad(sample)
+    assert mad_about([7.0], 7.0) == 0.0
+    # The floors: MAD as sigma, a tenth of the larger level, an absolute minimum.
+    assert floored_scale(10.0, 2.0) == pytest.approx(2.0 * MAD_TO_SIGMA)
+    assert floored_scale(10.0, 0.0, level=-50.0) == pytest.approx(5.0)
+    assert floored_scale(0.0, 0.0) == ABSOLUTE_FLOOR
+
+
+def test_shift_is_the_robust_z_with_both_medians() -> None:
+    after = [30.0, math.inf, 31.0, math.nan, 29.0]
+    z, before, later = shift([*NOISY, math.nan], after, 4.0)
+    assert z == robust_z(NOISY, after, 4.0)
+    assert (before, later) == (statistics.median(NOISY), 30.0)
+    # A part without finite values has no median and the change scores zero.
+    z, before, later = shift(NOISY, [math.nan, math.inf])
+    assert z == 0.0 and before == statistics.median(NOISY) and math.isnan(later)
+    z, before, later = shift([], [1.0, 3.0])
+    assert z == 0.0 and math.isnan(before) and later == 2.0
+
+
+def _textbook_z(baseline: list[float], anomalous: list[float], level: float) -> float:
+    base = [v for v in baseline if math.isfinite(v)]
+    after = [v for v in anomalous if math.isfinite(v)]
+    if not base or not after:
+        return 0.0
+    centre, middle = statistics.median(base), statistics.median(after)
+    deviation = statistics.median(abs(v - centre) for v in base) if len(base) > 1 else 0.0
+    top = max(abs(centre), abs(middle), abs(level))
+    return (middle - centre) / max(MAD_TO_SIGMA * deviation, 0.1 * top, ABSOLUTE_FLOOR)
+
+
+_POINTS = st.lists(
+    st.one_of(
+        st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+        st.sampled_from([math.nan, math.inf, -math.inf]),
+    ),
+    max_size=30,
+)
+
+
+@given(_POINTS, _POINTS, st.floats(min_value=0, max_value=1e3))
+def test_robust_z_is_exactly_the_textbook_formula(
+    baseline: list[float], anomalous: list[float], level: float
+) -> None:
+    assert robust_z(baseline, anomalous, level) == _textbook_z(baseline, anomalous, level)
 
 
 def test_peers_tame_a_metric_where_everyone_moved() -> None:

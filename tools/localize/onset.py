@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from .robust import finite, scale
+from .robust import finite, floored_scale, mad_about
 
 # 3.5 robust standard deviations: the conventional cut-off for a single outlier (Iglewicz
 # and Hoaglin's modified z-score).
@@ -65,7 +65,7 @@ def run_start(
         return None
     reference = finite(before)
     centre = statistics.median(reference)
-    spread = scale(reference)
+    spread = floored_scale(centre, mad_about(reference, centre))
 
     def anomalous(value: float) -> bool:
         return abs(value - centre) / spread > threshold

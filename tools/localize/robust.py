@@ -34,7 +34,26 @@ PEER_FLOOR = 1.0
 
 def finite(values: Sequence[float]) -> list[float]:
     """``values`` without NaN and infinities (idle summaries export NaN quantiles)."""
-    return [v for v in values if math.isfinite(v)]
+    return list(filter(math.isfinite, values))
+
+
+def median_sorted(ordered: Sequence[float]) -> float:
+    """The median of values already in ascending order (at least one).
+
+    ``statistics.median`` without its sort, for callers that keep the sorted values.
+    """
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def mad_about(clean: Sequence[float], centre: float) -> float:
+    """MAD of finite values around their median ``centre`` (0 for fewer than two values).
+
+    ``mad`` without recomputing the median a caller already has.
+    """
+    if len(clean) < 2:
+        return 0.0
+    return median_sorted(sorted([abs(v - centre) for v in clean]))
 
 
 def mad(values: Sequence[float]) -> float:
@@ -42,8 +61,13 @@ def mad(values: Sequence[float]) -> float:
     clean = finite(values)
     if len(clean) < 2:
         return 0.0
-    centre = statistics.median(clean)
-    return statistics.median(abs(v - centre) for v in clean)
+    return mad_about(clean, statistics.median(clean))
+
+
+def floored_scale(centre: float, deviation: float, level: float = 0.0) -> float:
+    """The scale of ``scale`` from a baseline's median and MAD (see module for the floors)."""
+    top = max(abs(centre), abs(level))
+    return max(MAD_TO_SIGMA * deviation, RELATIVE_FLOOR * top, ABSOLUTE_FLOOR)
 
 
 def scale(baseline: Sequence[float], level: float = 0.0) -> float:
@@ -54,8 +78,30 @@ def scale(baseline: Sequence[float], level: float = 0.0) -> float:
     clean = finite(baseline)
     if not clean:
         return ABSOLUTE_FLOOR
-    top = max(abs(statistics.median(clean)), abs(level))
-    return max(MAD_TO_SIGMA * mad(clean), RELATIVE_FLOOR * top, ABSOLUTE_FLOOR)
+    centre = statistics.median(clean)
+    return floored_scale(centre, mad_about(clean, centre), level)
+
+
+def shift(
+    baseline: Sequence[float], anomalous: Sequence[float], level: float = 0.0
+) -> tuple[float, float, float]:
+    """``robust_z`` together with the baseline's and the anomalous part's medians.
+
+    Each part is filtered and sorted once; a median is NaN for a part without finite values
+    (the z is then 0, as in ``robust_z``).
+    """
+    base = sorted(finite(baseline))
+    after = sorted(finite(anomalous))
+    before_median = median_sorted(base) if base else math.nan
+    after_median = median_sorted(after) if after else math.nan
+    if not base or not after:
+        return 0.0, before_median, after_median
+    spread = floored_scale(
+        before_median,
+        mad_about(base, before_median),
+        max(abs(after_median), abs(level)),
+    )
+    return (after_median - before_median) / spread, before_median, after_median
 
 
 def robust_z(baseline: Sequence[float], anomalous: Sequence[float], level: float = 0.0) -> float:
@@ -67,12 +113,7 @@ def robust_z(baseline: Sequence[float], anomalous: Sequence[float], level: float
     part has no finite values. ``level`` raises the relative floor for a series that is a
     part of a larger quantity (a gap is judged against the latency it is part of).
     """
-    base = finite(baseline)
-    after = finite(anomalous)
-    if not base or not after:
-        return 0.0
-    middle = statistics.median(after)
-    return (middle - statistics.median(base)) / scale(base, max(abs(middle), abs(level)))
+    return shift(baseline, anomalous, level)[0]
 
 
 def peer_scores(scores: Mapping[str, float]) -> dict[str, float]:

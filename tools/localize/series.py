@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +13,7 @@ from tools.summarise.series import downsample
 
 from .frame import Frame
 from .onset import run_start
-from .robust import finite, robust_z
+from .robust import shift
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +74,6 @@ def _number(raw: Any) -> float:
         return math.nan
 
 
-def _median(values: Sequence[float]) -> float:
-    clean = sorted(finite(values))
-    if not clean:
-        return math.nan
-    mid = len(clean) // 2
-    return clean[mid] if len(clean) % 2 else (clean[mid - 1] + clean[mid]) / 2
-
-
 def score(series: Series, onset: float, anchor: float, level: float = 0.0) -> Scored:
     """The series' robust z at ``onset``: points before it are the baseline, the rest anomalous.
 
@@ -90,11 +81,12 @@ def score(series: Series, onset: float, anchor: float, level: float = 0.0) -> Sc
     """
     base = [v for t, v in zip(series.times, series.values, strict=True) if t < onset]
     after = [v for t, v in zip(series.times, series.values, strict=True) if t >= onset]
+    z, before_median, after_median = shift(base, after, level)
     return Scored(
         series=series,
-        z=robust_z(base, after, level),
-        before=_median(base),
-        after=_median(after),
+        z=z,
+        before=before_median,
+        after=after_median,
         started=run_start(series.times, series.values, max(anchor, onset)),
     )
 
