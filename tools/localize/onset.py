@@ -70,7 +70,8 @@ def run_start(
     def anomalous(value: float) -> bool:
         return abs(value - centre) / spread > threshold
 
-    index = max(i for i, (t, _) in enumerate(points) if t <= anchor)
+    # The last point at or before the anchor, searched from the end: the anchor lies near it.
+    index = next(i for i in range(len(points) - 1, -1, -1) if points[i][0] <= anchor)
     if not anomalous(points[index][1]):
         return None
     while index > 0 and anomalous(points[index - 1][1]):
