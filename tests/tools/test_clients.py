@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx2
 import pytest
+import requests
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -59,6 +60,30 @@ def test_requests_session_refuses_writes_before_sending() -> None:
     with pytest.raises(ReadOnlyViolation, match="refused POST"):
         session.post("http://127.0.0.1:9/api/v1/admin/tsdb/delete_series")
     assert session.last_response is None
+
+
+def test_requests_session_reads_the_proxy_environment_once_per_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy-a.example:3128")
+    monkeypatch.setenv("NO_PROXY", "bypassed.example")
+    session = ReadOnlySession()
+    url = "http://prom.example:9090/api/v1/query_range?query=up"
+    first = session.merge_environment_settings(url, {}, None, None, None)
+    # The same answer requests gives, proxies and the rest.
+    assert first == requests.Session().merge_environment_settings(url, {}, None, None, None)
+    assert first["proxies"]["http"] == "http://proxy-a.example:3128"
+    bypassed = session.merge_environment_settings("http://bypassed.example/x", {}, None, None, None)
+    assert "http" not in bypassed["proxies"]
+    # A caller that changes what it was handed does not change the session's next answer.
+    first["proxies"]["http"] = "http://changed.example"
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy-b.example:3128")
+    again = session.merge_environment_settings(url + "&start=1", {}, None, None, None)
+    assert again["proxies"]["http"] == "http://proxy-a.example:3128"
+    # Other inputs are part of the key; a new session (a new investigation) reads anew.
+    assert session.merge_environment_settings(url, {}, None, False, None)["verify"] is False
+    fresh = ReadOnlySession().merge_environment_settings(url, {}, None, None, None)
+    assert fresh["proxies"]["http"] == "http://proxy-b.example:3128"
 
 
 def test_prometheus_reader_session_survives_library_adapter_mount() -> None:

@@ -7,12 +7,18 @@ leaves the process. Each guard raises ``ReadOnlyViolation`` *before* sending.
 
 from __future__ import annotations
 
+import copy
 import threading
-from typing import Any
+from collections.abc import Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx2
 import requests
 from kubernetes import client as k8s
+
+if TYPE_CHECKING:
+    from requests.sessions import _Settings
 
 # HEAD is harmless and some health checks use it.
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -56,6 +62,43 @@ class ReadOnlySession(requests.Session):
     def __init__(self) -> None:
         super().__init__()
         self._local = threading.local()
+        self._environment: dict[tuple[Any, ...], _Settings] = {}
+
+    def merge_environment_settings(
+        self,
+        url: str | bytes | None,
+        proxies: MutableMapping[str, str] | None,
+        stream: bool | None,
+        verify: bool | str | None,
+        cert: str | tuple[str, str] | None,
+    ) -> _Settings:
+        """Merge the environment's proxy and CA settings as requests does, read once per host.
+
+        requests reads every environment variable twice on each request to look for proxies
+        (a fifth of a loopback query's client time); this session reads them on its first
+        request to a scheme and host, as httpx reads them when a client is built. A reader,
+        and so its session, lives for one investigation. Every other input is in the key.
+        """
+        parts = urlsplit(url.decode() if isinstance(url, bytes) else url or "")
+        key = (
+            parts.scheme,
+            parts.netloc,
+            _frozen(proxies),
+            stream,
+            verify,
+            cert,
+            _frozen(self.proxies),
+            self.stream,
+            self.verify,
+            self.cert,
+            self.trust_env,
+        )
+        merged = self._environment.get(key)
+        if merged is None:
+            merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            self._environment[key] = merged
+        # requests may fill in the proxies it is given: hand out copies, keep the original.
+        return {**merged, "proxies": copy.copy(merged["proxies"])}
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Refuse non-read requests; remember the response of the rest."""
@@ -69,6 +112,10 @@ class ReadOnlySession(requests.Session):
         """The last response received on this thread, if any."""
         last: requests.Response | None = getattr(self._local, "last", None)
         return last
+
+
+def _frozen(mapping: Mapping[str, str] | None) -> tuple[tuple[str, str], ...] | None:
+    return None if mapping is None else tuple(sorted(mapping.items()))
 
 
 class ReadOnlyApiClient(k8s.ApiClient):
