@@ -7,7 +7,8 @@ import re
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from agent.safety.redact import Redactor
+from agent.safety.detectors import DETECTORS
+from agent.safety.redact import _ANY_CASED, _ANY_LOWER, _PLAN, Redactor
 
 SECRETS = [
     "AKIAIOSFODNN7EXAMPLE",
@@ -78,3 +79,29 @@ def test_stable_within_key_and_distinct_across_keys(secret: str, k1: bytes, k2: 
     if k1 != k2:
         # 24-bit digests: a collision between two keys is ~6e-8 likely, far below flakiness.
         assert ph.findall(Redactor(k2).redact(f"x {secret} y")) != ph.findall(p1)
+
+
+TRIGGERS = sorted({t for d in DETECTORS for t in d.triggers})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(TRIGGERS), st.sampled_from(FRAGMENTS), st.text(max_size=6)),
+        max_size=8,
+    ).map("".join)
+)
+def test_trigger_regexes_are_exactly_substring_tests(text: str) -> None:
+    # The redactor finds triggers with one regex each; a regex must fire exactly when a
+    # trigger occurs as a substring, or a detector would be skipped (or run) wrongly.
+    lowered = text.lower()
+    for det, trigger in _PLAN:
+        haystack = lowered if det.lower_triggers else text
+        if trigger is None:
+            assert not det.triggers
+            continue
+        assert (trigger.search(haystack) is not None) == any(t in haystack for t in det.triggers)
+    cased = [t for d in DETECTORS if not d.lower_triggers for t in d.triggers]
+    lower = [t for d in DETECTORS if d.lower_triggers for t in d.triggers]
+    assert (_ANY_CASED.search(text) is not None) == any(t in text for t in cased)
+    assert (_ANY_LOWER.search(lowered) is not None) == any(t in lowered for t in lower)
