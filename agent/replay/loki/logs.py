@@ -51,13 +51,19 @@ def query_logs(
     """
     pipeline = Pipeline(selector.stages)
     backward = direction == "backward"
+    streams = store.select(selector.matchers)
     sources = [
         _scan(number, stream, stream.span(start_ns, end_ns), pipeline, backward, stats)
-        for number, stream in enumerate(store.select(selector.matchers))
+        for number, stream in enumerate(streams)
     ]
     grouped: dict[LabelKey, StreamResult] = {}
-    for sort_key, _, _, line, labels in islice(heapq.merge(*sources), limit):
-        key = label_key(dict(labels))
+    # Without a parser stage an entry carries its stream's own labels: key them once.
+    stream_keys: dict[int, LabelKey] = {}
+    for sort_key, number, _, line, labels in islice(heapq.merge(*sources), limit):
+        if labels is streams[number].labels:
+            key = stream_keys.get(number) or stream_keys.setdefault(number, label_key(labels))
+        else:
+            key = label_key(dict(labels))
         result = grouped.get(key)
         if result is None:
             result = grouped[key] = StreamResult(dict(key), [])
