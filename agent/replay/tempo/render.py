@@ -23,6 +23,15 @@ def render_resource_spans(trace: Trace) -> list[dict[str, Any]]:
     """
     batches: dict[str, tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]] = {}
     scopes: dict[tuple[str, str], dict[str, Any]] = {}
+    # Spans of one recorded batch share its resource and scope objects: serialise each once.
+    keys: dict[int, str] = {}
+
+    def _key(value: dict[str, Any]) -> str:
+        found = keys.get(id(value))
+        if found is None:
+            found = keys[id(value)] = _serialised(value)
+        return found
+
     for span in trace.spans:
         resource_key = _key(span.resource)
         if resource_key not in batches:
@@ -70,5 +79,5 @@ def render_span(span: Span) -> dict[str, Any]:
     return rendered
 
 
-def _key(value: dict[str, Any]) -> str:
+def _serialised(value: dict[str, Any]) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
