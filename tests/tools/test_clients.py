@@ -24,6 +24,7 @@ from tools.clients.readonly import (
     ReadOnlyTransport,
     ReadOnlyViolation,
 )
+from tools.clients.tempo import hex_ids_in_place
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -180,6 +181,36 @@ def test_tempo_trace_ids_become_hex() -> None:
     span = got.body["batches"][0]["scopeSpans"][0]["spans"][0]
     assert span["traceId"] == "0af7651916cd43dd8448eb211c80319c"
     assert span["spanId"] == "b7ad6b7169203331"
+
+
+def test_hex_ids_in_place_converts_every_id_and_nothing_else() -> None:
+    b64 = base64.b64encode(bytes.fromhex("b7ad6b7169203331")).decode()
+    tree: dict[str, Any] = {
+        "batches": [
+            {
+                "resource": {"attributes": [{"key": "spanId", "value": {"stringValue": "x"}}]},
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "spanId": b64,
+                                "parentSpanId": "B7AD6B7169203331",  # hex already: lowered
+                                "name": b64,  # not an id key: kept as it is
+                                "links": [{"traceId": "not base64!", "spanId": b64}],
+                            }
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    assert hex_ids_in_place(tree) is tree
+    span = tree["batches"][0]["scopeSpans"][0]["spans"][0]
+    assert span["spanId"] == span["links"][0]["spanId"] == "b7ad6b7169203331"
+    assert span["parentSpanId"] == "b7ad6b7169203331"
+    assert span["name"] == b64
+    assert span["links"][0]["traceId"] == "not base64!"  # undecodable ids pass through
+    assert tree["batches"][0]["resource"]["attributes"][0]["key"] == "spanId"
 
 
 def test_tempo_search_and_tag_values() -> None:
