@@ -25,7 +25,7 @@ from agent.config.backends import BackendSettings
 from agent.config.load import load_settings
 from agent.errors import BackendError, BackendQueryError, BackendUnavailable, ConfigError
 from tools.clients import Backends
-from tools.clients.connection import Connection, trusts_nothing
+from tools.clients.connection import Connection, is_loopback, trusts_nothing
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 BACKENDS = ("prometheus", "loki", "tempo", "alertmanager")
@@ -118,6 +118,31 @@ def test_tenant_header(backend: str, close: Callable[[Backends], Backends]) -> N
         read_once(
             close(readers(backend, url=srv.url, headers={"X-Scope-OrgID": "team-a"})), backend
         )
+
+
+def test_a_loopback_backend_is_asked_not_to_compress(
+    backend: str, close: Callable[[Backends], Backends]
+) -> None:
+    # Every reader, on its real client library, against a server on 127.0.0.1.
+    check = requiring(lambda s: s.headers.get("accept-encoding") == "identity")
+    with serve(check) as srv:
+        read_once(close(readers(backend, url=srv.url)), backend)
+    # A configured Accept-Encoding is sent as configured, whatever the host.
+    check = requiring(lambda s: s.headers.get("accept-encoding") == "gzip")
+    with serve(check) as srv:
+        configured = {"accept-encoding": "gzip"}
+        read_once(close(readers(backend, url=srv.url, headers=configured)), backend)
+
+
+def test_a_remote_backend_keeps_the_clients_compression() -> None:
+    remote = Connection("https://prometheus.monitoring.svc:9090", headers={"X-A": "1"})
+    assert remote.request_headers() == {"X-A": "1"}
+    session = remote.requests_session()
+    assert "gzip" in session.headers["Accept-Encoding"]
+    assert Connection("http://localhost:3100").request_headers() == {"Accept-Encoding": "identity"}
+    assert Connection("http://[::1]:9090").request_headers() == {"Accept-Encoding": "identity"}
+    assert Connection("http://127.0.0.2").request_headers() == {"Accept-Encoding": "identity"}
+    assert not is_loopback("http://127.example.com") and not is_loopback("http://10.0.0.1")
 
 
 def test_bearer_token_file_is_reread_when_rotated(
