@@ -169,7 +169,7 @@ def _fails_without_waiting(signals: list[Signal]) -> bool:
     top = signals[0] if signals else None
     if top is None or top.aspect != "errors" or top.z <= 0:
         return False
-    return not any(s.aspect in _TIMED and s.z > 0 and s.score >= SIGNIFICANT for s in signals)
+    return not _rose(signals, _TIMED)
 
 
 def _saturated(signals: Iterable[Signal]) -> bool:
@@ -178,7 +178,12 @@ def _saturated(signals: Iterable[Signal]) -> bool:
     A pod starved of CPU is slow to send its calls and to read their answers, which shows as
     time between it and its callees: a gap then does not explain it, it is its consequence.
     """
-    return any(s.aspect == "resource" and s.z > 0 and s.score >= SIGNIFICANT for s in signals)
+    return _rose(signals, frozenset({"resource"}))
+
+
+def _rose(signals: Iterable[Signal], aspects: frozenset[str]) -> bool:
+    """Whether any of the signals of these aspects is a significant rise."""
+    return any(s.aspect in aspects and s.z > 0 and s.score >= SIGNIFICANT for s in signals)
 
 
 def accounts_for(caller: Iterable[Signal], callee: Iterable[Signal]) -> bool:
